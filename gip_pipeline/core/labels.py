@@ -1,0 +1,65 @@
+"""Fuzzy label matching: real labels carry typos, line breaks, scrambled PDF text and stray notes."""
+
+from __future__ import annotations
+
+import re
+
+_PAREN = re.compile(r"\([^()]{4,}\)?")  # long parentheticals: (区分处理的,只计这一情形…), (本列数据的勾稽关系…)
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
+
+
+def key(text: str) -> str:
+    """The Chinese characters of a label, without long parenthetical notes."""
+    return _NON_CJK.sub("", _PAREN.sub("", text))
+
+
+def lcs(a: str, b: str) -> int:
+    """Length of the longest common subsequence (labels are short: O(len(a)·len(b)) is fine)."""
+    if not a or not b:
+        return 0
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0]
+        for j, bj in enumerate(b):
+            cur.append(prev[j] + 1 if ch == bj else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def coverage(label: str, text: str) -> float:
+    """Share of the canonical label's characters found, in order, in the text."""
+    k = key(label)
+    return lcs(k, key(text)) / len(k) if k else 0.0
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def best_match(text: str, candidates: dict[str, tuple[str, ...]], threshold: float) -> tuple[str | None, float]:
+    """The candidate whose label is best covered by `text`.
+
+    Among labels covered at least `threshold`, the one with the most characters matched wins, so a long label
+    read with one character lost beats a two-character label that happens to occur in the text (其他 inside
+    "(六)其他处理 1.申请人…"); remaining ties go to the closer bigram overlap (本年废制件数 → 本年废止件数).
+    """
+    tkey = key(text)
+    tgrams = _bigrams(tkey)
+    best: tuple[int, float, int, str] | None = None
+    best_cov = 0.0
+    for code, labels in candidates.items():
+        for label in labels:
+            k = key(label)
+            if not k:
+                continue
+            matched = lcs(k, tkey)
+            cov = matched / len(k)
+            best_cov = max(best_cov, cov)
+            if cov < threshold:
+                continue
+            score = (matched, cov, len(_bigrams(k) & tgrams), code)
+            if best is None or score[:3] > best[:3]:
+                best = score
+    if best is None:
+        return None, best_cov
+    return best[3], best[1]

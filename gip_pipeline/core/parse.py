@@ -1,0 +1,332 @@
+"""Normalized report text → sections, metadata and the three statistical tables.
+
+`parse_report` is a pure function. It never invents a number: a value it cannot place is null and a warning
+says why. Rows are found by fuzzy label matching in the national order, so one lost or stray number never shifts
+the cells of another row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from . import schema
+from .cells import Cell, fit_row, parse_number, read_line, split_cells, classify
+from .labels import best_match, coverage, key
+
+_CN_NUM = "一二三四五六七八九十"
+_HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,:]\s*(.+)$")
+_DATE_LINE = re.compile(r"^\s*(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+_PERIOD = re.compile(r"(20\d\d)\s*年\s*1\s*月\s*1\s*日")
+_ITEM = re.compile(r"第二十条第\s*\(?\s*([一二三四五六七八九十]+)\s*\)?\s*项")
+_ITEM_CODES = {"一": "20.1", "五": "20.5", "六": "20.6", "八": "20.8", "九": "20.9"}
+
+
+class NotAReport(ValueError):
+    """The text cannot be read as a 2019/2021-format annual report; `reason` is a schema reject reason."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Section:
+    number: int
+    heading: str
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+@dataclass
+class ParsedReport:
+    title: str | None
+    agency: str | None
+    report_year: int | None
+    published_on: dt.date | None
+    format: str  # table 三 rows: "2019" or "2021"
+    disclosure_format: str | None  # table 二 headers: "2019", "2021", "hybrid"
+    sections: list[Section]
+    applications: dict[tuple[str, str], Cell]
+    review: dict[tuple[str, str], Cell]
+    disclosure: list[tuple[str, str, str, Cell, str | None]]  # item, category, metric, cell, unit
+    warnings: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------ sections
+
+
+def _heading_matches(number: int, rest: str) -> bool:
+    _, _, alternatives = schema.SECTIONS[number - 1]
+    return any(all(word in rest for word in words) for words in alternatives)
+
+
+def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
+    """The preamble and the six sections, found in order by numeral and keywords of their headings."""
+    found: list[tuple[int, int, str]] = []
+    pos = 0
+    for number in range(1, 7):
+        for i in range(pos, len(lines)):
+            line = lines[i].strip()
+            if "\t" in line or "|" in line or len(line) > 50:
+                continue
+            m = _HEADING.match(line)
+            if m and m.group(1) == _CN_NUM[number - 1] and _heading_matches(number, m.group(2)):
+                found.append((number, i, line))
+                pos = i + 1
+                break
+    sections = []
+    for j, (number, start, heading) in enumerate(found):
+        end = found[j + 1][1] if j + 1 < len(found) else len(lines)
+        sections.append(Section(number, heading, lines[start + 1:end]))
+    preamble = lines[: found[0][1]] if found else lines
+    return preamble, sections
+
+
+# ------------------------------------------------------------------------------------------------ metadata
+
+
+def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | None):
+    """Title, agency, report year (title, then statistics period, then fallback) and publication date."""
+    nonempty = [ln.strip() for ln in lines if ln.strip()]
+    head = [ln.strip() for ln in preamble if ln.strip()][:8] or nonempty[:5]
+    title = next((ln for ln in head if "报告" in ln and ("信息公开" in ln or "政务公开" in ln)), None)
+    agency = year = None
+    year_source = None
+    if title:
+        m = _YEAR.search(title)
+        if m:
+            year, year_source = int(m.group(1)), "title"
+            before = re.sub(r"\s+", "", title[: m.start()])
+            after = re.sub(r"\s+", "", title[m.end():])
+            if before:
+                agency = before.rstrip("关于")
+            else:  # "2022年度XX局政府信息公开工作年度报告"
+                agency = re.sub(r"^度", "", after).split("政府信息公开")[0] or None
+        else:
+            agency = re.sub(r"\s+", "", title).split("政府信息公开")[0] or None
+    if year is None:
+        m = _PERIOD.search("\n".join(nonempty[:40]))
+        if m:
+            year, year_source = int(m.group(1)), "statistics_period"
+    if year is None and fallback_year is not None:
+        year, year_source = fallback_year, "folder"
+    published = None
+    for ln in head + nonempty[-6:]:
+        m = _DATE_LINE.match(ln)
+        if m:
+            try:
+                published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                break
+            except ValueError:
+                continue
+    return title, agency, year, year_source, published
+
+
+# ------------------------------------------------------------------------------------------------ table 三
+
+
+def detect_format(text: str) -> str:
+    """2021 if table 三 has the three (六) sub-rows, else 2019 (one (六)其他处理 row)."""
+    return "2021" if any(w in text for w in ("逾期不补正", "缴纳费用", "收费通知")) else "2019"
+
+
+def _row_identity_positions(fmt: str, row: str) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    idx = {c: i for i, c in enumerate(schema.APPLICANT_CODES)}
+    return [(tuple(idx[c] for _, c in i.lhs), tuple(idx[c] for _, c in i.rhs))
+            for i in schema.row_identities(fmt, row)]
+
+
+def parse_applications(lines: list[str], fmt: str, warnings: list[str]) -> dict[tuple[str, str], Cell]:
+    rows = schema.application_rows(fmt)
+    labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
+    found: dict[str, list[str]] = {}
+    pos = 0
+    buffer: list[str] = []
+    values: list[str] = []
+
+    def flush() -> None:
+        nonlocal pos, buffer, values
+        if values:
+            text = "".join(buffer)
+            window = {r: labels[r] for r in rows[pos: pos + 4]}
+            code, score = best_match(text, window, 0.6)
+            if code is None:
+                warnings.append(f"applications: values {values} after label '{text[-40:]}' match no expected "
+                                f"row (best score {score:.2f}); ignored")
+            else:
+                found[code] = values
+                pos = rows.index(code) + 1
+        buffer, values = [], []
+
+    for raw_line in lines:
+        line = read_line(raw_line)
+        if line.stray:
+            warnings.append(f"applications: stray number(s) {line.stray} in label cells '{line.label[:30]}' ignored")
+        if line.label:
+            if values:
+                flush()
+            buffer.append(line.label)
+        values.extend(line.values)
+    flush()
+
+    cells: dict[tuple[str, str], Cell] = {}
+    n = len(schema.APPLICANT_CODES)
+    for row in rows:
+        if row not in found:
+            warnings.append(f"applications: row {row} not found; its cells are null")
+            fitted = [Cell(None, None)] * n
+        else:
+            fitted, notes = fit_row(found[row], n, _row_identity_positions(fmt, row), f"applications row {row}")
+            warnings.extend(notes)
+        for col, cell in zip(schema.APPLICANT_CODES, fitted):
+            cells[(row, col)] = cell
+    return cells
+
+
+# ------------------------------------------------------------------------------------------------ table 四
+
+
+def parse_review(lines: list[str], warnings: list[str]) -> dict[tuple[str, str], Cell]:
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for raw_line in lines:
+        line = read_line(raw_line)
+        if line.label and current:
+            runs.append(current)
+            current = []
+        current.extend(line.values)
+    if current:
+        runs.append(current)
+    n = len(schema.REVIEW_CELLS)
+    runs = [r for r in runs if len(r) >= 5]
+    if not runs:
+        warnings.append("review_litigation: no row of values found; all 15 cells null")
+        return {c: Cell(None, None) for c in schema.REVIEW_CELLS}
+    run = min(reversed(runs), key=lambda r: abs(len(r) - n))
+    pos = {c: i for i, c in enumerate(schema.REVIEW_CELLS)}
+    identities = [(tuple(pos[c] for c in i.lhs), tuple(pos[c] for c in i.rhs)) for i in schema.review_identities()]
+    fitted, notes = fit_row(run, n, identities, "review_litigation")
+    warnings.extend(notes)
+    return dict(zip(schema.REVIEW_CELLS, fitted))
+
+
+# ------------------------------------------------------------------------------------------------ table 二
+
+
+def _metric_candidates() -> dict[str, tuple[str, ...]]:
+    return {m.code: m.match for m in schema.DISCLOSURE_METRICS}
+
+
+def parse_disclosure(lines: list[str], warnings: list[str]):
+    out: list[tuple[str, str, str, Cell, str | None]] = []
+    formats: set[str] = set()
+    item: str | None = None
+    metrics: list[str] = []
+    in_header = False
+    category: str | None = None
+    values: list[str] = []
+
+    def close_category() -> None:
+        nonlocal category, values
+        if item and category:
+            if len(values) == len(metrics):
+                for metric, raw in zip(metrics, values):
+                    m = schema.METRIC_BY_CODE[metric]
+                    value, unit = parse_number(raw, integer=False)
+                    if value is not None and value < 0 and not m.signed:
+                        warnings.append(f"active_disclosure {item} {category} {metric}: negative value {raw}")
+                    out.append((item, category, metric, Cell(value, raw), unit or m.unit))
+            else:
+                warnings.append(f"active_disclosure {item} {category}: {len(values)} value(s) {values} for "
+                                f"{len(metrics)} column(s) {metrics}: which column each belongs to is unknown, "
+                                "left null")
+                for metric in metrics:
+                    out.append((item, category, metric, Cell(None, None), schema.METRIC_BY_CODE[metric].unit))
+        category, values = None, []
+
+    for raw_line in lines:
+        for cell in split_cells(raw_line):
+            kind = classify(cell)
+            m = _ITEM.search(cell)
+            if m:
+                close_category()
+                item = _ITEM_CODES.get(m.group(1))
+                if item is None:
+                    warnings.append(f"active_disclosure: unknown item '{cell}' skipped")
+                metrics, in_header = [], False
+                continue
+            if item is None:
+                continue
+            if kind == "text":
+                if "信息内容" in cell:
+                    close_category()
+                    in_header, metrics = True, []
+                    continue
+                cats = {c: schema.CATEGORY_MATCH[c] for c in schema.ITEM_CATEGORIES[item]}
+                cat, _ = best_match(cell, cats, 0.75)
+                if cat is not None and coverage(cell, schema.CATEGORY_MATCH[cat][0]) >= 0.5:
+                    close_category()
+                    in_header, category = False, cat
+                    continue
+                if in_header:
+                    unused = {c: m for c, m in _metric_candidates().items() if c not in metrics}
+                    metric, _ = best_match(cell, unused, 0.75)
+                    if metric:
+                        metrics.append(metric)
+                        fmt = schema.METRIC_BY_CODE[metric].format
+                        if fmt:
+                            formats.add(fmt)
+                    else:
+                        warnings.append(f"active_disclosure {item}: header cell '{cell}' names no known column")
+                    continue
+                if category is not None and key(cell):
+                    close_category()
+            elif kind in ("num", "na") and category is not None:
+                values.append(cell)
+    close_category()
+    fmt = None if not formats else formats.pop() if len(formats) == 1 else "hybrid"
+    return out, fmt
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def looks_pre_2019(text: str) -> bool:
+    return any(w in text for w in ("指标名称", "计量单位", "历年累计")) and "申请人情况" not in text
+
+
+def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
+    """Parse a normalized report. Raises NotAReport when the text is not a 2019/2021-format report."""
+    lines = text.split("\n")
+    preamble, sections = split_sections(lines)
+    if looks_pre_2019(text):
+        raise NotAReport("unsupported_format", "statistics table without 申请人情况 columns (pre-2019 format)")
+    by_no = {s.number: s for s in sections}
+    if 3 not in by_no or not ("申请人情况" in text or "自然人" in text or "本年新收" in text):
+        found = ", ".join(str(s.number) for s in sections) or "none"
+        raise NotAReport("not_a_report", f"no table 三 (收到和处理政府信息公开申请情况); sections found: {found}")
+    warnings: list[str] = []
+    missing = [n for n in range(1, 7) if n not in by_no]
+    if missing:
+        warnings.append(f"sections not found: {missing}")
+    title, agency, year, year_source, published = read_metadata(lines, preamble, fallback_year)
+    if agency is None:
+        warnings.append("agency not found in the title")
+    if year is None:
+        warnings.append("report year not stated")
+    sec3 = by_no[3].lines
+    fmt = detect_format("\n".join(sec3))
+    applications = parse_applications(sec3, fmt, warnings)
+    review = parse_review(by_no[4].lines if 4 in by_no else [], warnings)
+    disclosure, disclosure_format = parse_disclosure(by_no[2].lines if 2 in by_no else [], warnings)
+    report = ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
+                          disclosure, warnings)
+    report.year_source = year_source  # type: ignore[attr-defined]
+    return report

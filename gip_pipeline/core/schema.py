@@ -1,0 +1,299 @@
+"""The single source of every code, label, Parquet column and accounting identity.
+
+Codes and labels equal ``shared/contract/codes.json`` (a test compares them). The Parquet schemas, the
+identities the quality gate evaluates, the Great Expectations suites and the documentation are all derived
+from the declarations here, so a change happens in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+PARSER_VERSION = "1"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Table 三: applications (收到和处理政府信息公开申请情况)
+# ---------------------------------------------------------------------------------------------------------------
+APPLICANT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("natural_person", "自然人"),
+    ("commercial_enterprise", "商业企业"),
+    ("research_institution", "科研机构"),
+    ("public_interest_org", "社会公益组织"),
+    ("legal_service_org", "法律服务机构"),
+    ("other_org", "其他"),
+    ("total", "总计"),
+)
+APPLICANT_CODES: tuple[str, ...] = tuple(c for c, _ in APPLICANT_COLUMNS)
+APPLICANT_PARTS: tuple[str, ...] = APPLICANT_CODES[:-1]
+
+
+@dataclass(frozen=True)
+class RowDef:
+    code: str
+    group: str
+    label: str
+    note: str | None = None
+
+
+APPLICATION_ROWS: tuple[RowDef, ...] = (
+    RowDef("new_received", "一", "本年新收政府信息公开申请数量"),
+    RowDef("carried_over", "二", "上年结转政府信息公开申请数量"),
+    RowDef("granted", "三(一)", "予以公开"),
+    RowDef("partially_granted", "三(二)", "部分公开"),
+    RowDef("denied_state_secret", "三(三)", "属于国家秘密"),
+    RowDef("denied_prohibited_by_law", "三(三)", "其他法律行政法规禁止公开"),
+    RowDef("denied_three_safeties", "三(三)", "危及“三安全一稳定”"),
+    RowDef("denied_third_party_rights", "三(三)", "保护第三方合法权益"),
+    RowDef("denied_internal_affairs", "三(三)", "属于三类内部事务信息"),
+    RowDef("denied_process_information", "三(三)", "属于四类过程性信息"),
+    RowDef("denied_enforcement_files", "三(三)", "属于行政执法案卷"),
+    RowDef("denied_administrative_inquiry", "三(三)", "属于行政查询事项"),
+    RowDef("unavailable_not_held", "三(四)", "本机关不掌握相关政府信息"),
+    RowDef("unavailable_needs_creation", "三(四)", "没有现成信息需要另行制作"),
+    RowDef("unavailable_still_unclear", "三(四)", "补正后申请内容仍不明确"),
+    RowDef("unprocessed_petition", "三(五)", "信访举报投诉类申请"),
+    RowDef("unprocessed_repeated", "三(五)", "重复申请"),
+    RowDef("unprocessed_publication", "三(五)", "要求提供公开出版物"),
+    RowDef("unprocessed_mass_repetitive", "三(五)", "无正当理由大量反复申请"),
+    RowDef("unprocessed_confirm_existing", "三(五)", "要求行政机关确认或重新出具已获取信息"),
+    RowDef("other_handling", "三(六)", "其他处理",
+           "2019 format: one row; 2021 format: the three rows below instead"),
+    RowDef("other_overdue_correction", "三(六)", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    RowDef("other_overdue_fee", "三(六)", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    RowDef("other_other", "三(六)", "其他"),
+    RowDef("total_processed", "三(七)", "总计"),
+    RowDef("carried_forward", "四", "结转下年度继续办理"),
+)
+ROW_BY_CODE = {r.code: r for r in APPLICATION_ROWS}
+
+_ROWS_2021_EXCLUDED = {"other_handling"}
+_ROWS_2019_EXCLUDED = {"other_overdue_correction", "other_overdue_fee", "other_other"}
+FORMATS = ("2019", "2021")
+
+
+def application_rows(fmt: str) -> tuple[str, ...]:
+    """Row codes of table 三 in the order the national format prints them (23 rows in 2019, 25 in 2021)."""
+    excluded = _ROWS_2021_EXCLUDED if fmt == "2021" else _ROWS_2019_EXCLUDED
+    return tuple(r.code for r in APPLICATION_ROWS if r.code not in excluded)
+
+
+def outcome_rows(fmt: str) -> tuple[str, ...]:
+    """The disposition rows whose sum is (七)总计."""
+    rows = application_rows(fmt)
+    return rows[rows.index("granted"): rows.index("total_processed")]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Table 四: administrative review and litigation
+# ---------------------------------------------------------------------------------------------------------------
+PROCEEDINGS: tuple[tuple[str, str], ...] = (
+    ("administrative_review", "行政复议"),
+    ("litigation_direct", "行政诉讼 / 未经复议直接起诉"),
+    ("litigation_after_review", "行政诉讼 / 复议后起诉"),
+)
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("upheld", "结果维持"),
+    ("corrected", "结果纠正"),
+    ("other", "其他结果"),
+    ("pending", "尚未审结"),
+    ("total", "总计"),
+)
+PROCEEDING_CODES = tuple(c for c, _ in PROCEEDINGS)
+OUTCOME_CODES = tuple(c for c, _ in OUTCOMES)
+REVIEW_CELLS: tuple[tuple[str, str], ...] = tuple((p, o) for p in PROCEEDING_CODES for o in OUTCOME_CODES)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Table 二: active disclosure (第二十条)
+# ---------------------------------------------------------------------------------------------------------------
+DISCLOSURE_ITEMS: tuple[tuple[str, str], ...] = (
+    ("20.1", "第二十条第（一）项"),
+    ("20.5", "第二十条第（五）项"),
+    ("20.6", "第二十条第（六）项"),
+    ("20.8", "第二十条第（八）项"),
+    ("20.9", "第二十条第（九）项"),
+)
+DISCLOSURE_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("rules", "规章"),
+    ("normative_documents", "规范性文件 / 行政规范性文件"),
+    ("administrative_license", "行政许可"),
+    ("other_external_management", "其他对外管理服务事项"),
+    ("administrative_penalty", "行政处罚"),
+    ("administrative_coercion", "行政强制"),
+    ("administrative_fees", "行政事业性收费"),
+    ("government_procurement", "政府集中采购"),
+)
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    code: str
+    label: str
+    format: str | None  # None: both formats
+    match: tuple[str, ...]  # the header texts that name this column in real tables
+    unit: str | None = None
+    signed: bool = False
+
+
+DISCLOSURE_METRICS: tuple[MetricDef, ...] = (
+    MetricDef("issued", "本年制发件数", "2021", ("本年制发件数",), "件"),
+    MetricDef("repealed", "本年废止件数", "2021", ("本年废止件数",), "件"),
+    MetricDef("in_force", "现行有效件数", "2021", ("现行有效件数",), "件"),
+    MetricDef("newly_made", "本年新制作数量", "2019", ("本年新制作数量",), "件"),
+    MetricDef("newly_published", "本年新公开数量", "2019", ("本年新公开数量",), "件"),
+    MetricDef("total_published", "对外公开总数量", "2019", ("对外公开总数量",), "件"),
+    MetricDef("decisions", "本年处理决定数量 (2021) / 处理决定数量 (2019)", None,
+              ("本年处理决定数量", "处理决定数量"), "件"),
+    MetricDef("previous_year_items", "上一年项目数量", "2019", ("上一年项目数量",), "项"),
+    MetricDef("change", "本年增/减 (signed, e.g. +4)", "2019", ("本年增/减", "本年增减"), "项", signed=True),
+    MetricDef("fee_amount_10k_yuan", "本年收费金额（单位：万元）", "2021", ("本年收费金额",), "万元"),
+    MetricDef("procurement_items", "采购项目数量", "2019", ("采购项目数量",), "项"),
+    MetricDef("procurement_amount", "采购总金额 (unit given in the cell, e.g. 251000元)", "2019",
+              ("采购总金额",), None),
+)
+METRIC_BY_CODE = {m.code: m for m in DISCLOSURE_METRICS}
+
+# Which categories each 第二十条 item holds, and the label texts that name them in real tables.
+ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "20.1": ("rules", "normative_documents"),
+    "20.5": ("administrative_license", "other_external_management"),
+    "20.6": ("administrative_penalty", "administrative_coercion"),
+    "20.8": ("administrative_fees",),
+    "20.9": ("government_procurement",),
+}
+CATEGORY_MATCH: dict[str, tuple[str, ...]] = {
+    "rules": ("规章",),
+    "normative_documents": ("规范性文件", "行政规范性文件"),
+    "administrative_license": ("行政许可",),
+    "other_external_management": ("其他对外管理服务事项",),
+    "administrative_penalty": ("行政处罚",),
+    "administrative_coercion": ("行政强制",),
+    "administrative_fees": ("行政事业性收费",),
+    "government_procurement": ("政府集中采购",),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------------------------------------------
+SECTIONS: tuple[tuple[int, str, tuple[tuple[str, ...], ...]], ...] = (
+    # (number, canonical heading, keyword alternatives: a heading matches if it contains every word of one tuple)
+    (1, "一、总体情况", (("总体情况",), ("总体",))),
+    (2, "二、主动公开政府信息情况", (("主动公开", "情况"),)),
+    (3, "三、收到和处理政府信息公开申请情况", (("收到", "申请"), ("处理", "申请情况"), ("依申请公开", "情况"))),
+    (4, "四、政府信息公开行政复议、行政诉讼情况", (("行政复议",), ("行政诉讼",))),
+    (5, "五、存在的主要问题及改进情况", (("问题",), ("改进",))),
+    (6, "六、其他需要报告的事项", (("其他", "事项"), ("需要报告",))),
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Accounting identities, declared as data: sum(lhs) == sum(rhs), per applicant column or per review group.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str  # family name, the `check` prefix in the quality table
+    table: str
+    description: str
+    lhs: tuple[tuple[str, str], ...]  # cells (row_code, applicant) or (proceeding, outcome)
+    rhs: tuple[tuple[str, str], ...]
+    instance: str  # the column or row or group the identity is about
+
+    @property
+    def check(self) -> str:
+        return f"{self.name}:{self.instance}"
+
+    @property
+    def cells(self) -> tuple[tuple[str, str], ...]:
+        return self.lhs + self.rhs
+
+
+IDENTITY_FAMILIES: dict[str, str] = {
+    "balance": "一 新收 + 二 上年结转 = 三(七) 总计 + 四 结转下年度, per applicant column (printed in the form)",
+    "outcome_sum": "三(七) 总计 = sum of the outcome rows (一)…(六), per applicant column",
+    "row_sum": "总计 column = sum of the six applicant columns, per row",
+    "review_sum": "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结, per review/litigation group",
+}
+
+
+def application_identities(fmt: str) -> tuple[Identity, ...]:
+    rows = application_rows(fmt)
+    out: list[Identity] = []
+    for col in APPLICANT_CODES:
+        out.append(Identity("balance", "applications", IDENTITY_FAMILIES["balance"],
+                            (("new_received", col), ("carried_over", col)),
+                            (("total_processed", col), ("carried_forward", col)), col))
+    for col in APPLICANT_CODES:
+        out.append(Identity("outcome_sum", "applications", IDENTITY_FAMILIES["outcome_sum"],
+                            (("total_processed", col),), tuple((r, col) for r in outcome_rows(fmt)), col))
+    for row in rows:
+        out.append(Identity("row_sum", "applications", IDENTITY_FAMILIES["row_sum"],
+                            ((row, "total"),), tuple((row, c) for c in APPLICANT_PARTS), row))
+    return tuple(out)
+
+
+def review_identities() -> tuple[Identity, ...]:
+    return tuple(
+        Identity("review_sum", "review_litigation", IDENTITY_FAMILIES["review_sum"],
+                 ((p, "total"),), tuple((p, o) for o in OUTCOME_CODES[:-1]), p)
+        for p in PROCEEDING_CODES
+    )
+
+
+def row_identities(fmt: str, row: str) -> tuple[Identity, ...]:
+    return tuple(i for i in application_identities(fmt) if i.name == "row_sum" and i.instance == row)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reject reasons and warnings vocabulary
+# ---------------------------------------------------------------------------------------------------------------
+REJECT_REASONS: dict[str, str] = {
+    "empty": "the file is empty or holds only whitespace",
+    "binary": "the bytes are not text (NUL bytes or a known binary signature)",
+    "undecodable": "no supported encoding (UTF-8, UTF-16 with BOM, GB18030, Big5) decodes the bytes",
+    "not_a_report": "the text is not a government information-disclosure annual report",
+    "unsupported_format": "a pre-2019 report (统计表 without 申请人情况 columns): no 2019/2021 table to read",
+    "unreadable": "the file could not be read (permissions or I/O error)",
+    "duplicate": "the same bytes as another input file",
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parquet schemas (contract minimum plus documented extras). `year` is the hive partition column.
+# ---------------------------------------------------------------------------------------------------------------
+_STR = pa.string()
+_I64 = pa.int64()
+
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "reports": pa.schema([
+        ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("report_year", _I64),
+        ("agency", _STR), ("published_on", pa.date32()), ("script", _STR), ("format", _STR),
+        ("disclosure_format", _STR), ("title", _STR), ("encoding", _STR), ("size_bytes", _I64),
+        ("year_source", _STR), ("parser_version", _STR), ("warnings", pa.list_(_STR)),
+    ]),
+    "sections": pa.schema([
+        ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR),
+    ]),
+    "applications": pa.schema([
+        ("report_id", _STR), ("row_code", _STR), ("applicant", _STR), ("value", _I64), ("raw", _STR),
+        ("derived", pa.bool_()),
+    ]),
+    "review_litigation": pa.schema([
+        ("report_id", _STR), ("proceeding", _STR), ("outcome", _STR), ("value", _I64), ("raw", _STR),
+        ("derived", pa.bool_()),
+    ]),
+    "active_disclosure": pa.schema([
+        ("report_id", _STR), ("item", _STR), ("category", _STR), ("metric", _STR), ("value", pa.float64()),
+        ("raw", _STR), ("unit", _STR),
+    ]),
+    "quality": pa.schema([
+        ("report_id", _STR), ("check", _STR), ("severity", _STR), ("passed", pa.bool_()), ("detail", _STR),
+        ("status", _STR), ("cells", _STR),
+    ]),
+    "rejects": pa.schema([
+        ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64), ("reason", _STR),
+        ("detail", _STR), ("report_year", _I64),
+    ]),
+}
+FACT_TABLES: tuple[str, ...] = ("reports", "sections", "applications", "review_litigation", "active_disclosure",
+                                "quality")
