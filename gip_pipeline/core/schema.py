@@ -297,3 +297,21 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
 }
 FACT_TABLES: tuple[str, ...] = ("reports", "sections", "applications", "review_litigation", "active_disclosure",
                                 "quality")
+
+# Intermediate (staging) tables between the Dagster stages: not part of the BI contract, documented all the same.
+STAGING_SCHEMAS: dict[str, pa.Schema] = {
+    "raw_inventory": pa.schema([
+        ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64), ("detected_year", _I64),
+        ("year_source", _STR), ("partition", _STR), ("read_error", _STR),
+    ]),
+    "normalized_reports": pa.schema([
+        ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64),
+        ("folder_year", _I64), ("encoding", _STR), ("script", _STR), ("changes", _STR), ("text", _STR),
+        ("reject_reason", _STR), ("reject_detail", _STR),
+    ]),
+    "identity_operands": pa.schema([
+        ("report_id", _STR), ("family", _STR), ("check", _STR), ("lhs", _I64), ("rhs", _I64), ("missing", _STR),
+        ("detail", _STR), ("cells", _STR),
+    ]),
+}
+ALL_SCHEMAS: dict[str, pa.Schema] = {**TABLE_SCHEMAS, **STAGING_SCHEMAS}

@@ -1,0 +1,66 @@
+"""A parsed report (or a reject) → rows of the contract's tables, and the identity operands for the gate."""
+
+from __future__ import annotations
+
+import json
+
+from . import schema
+from .cells import Cell
+from .parse import ParsedReport
+
+
+def report_id_for(sha256: str) -> str:
+    """Stable report key: the first 16 hex digits of the raw bytes' sha256."""
+    return sha256[:16]
+
+
+def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: dict) -> dict[str, list[dict]]:
+    """Rows for reports, sections, applications, review_litigation and active_disclosure."""
+    out: dict[str, list[dict]] = {}
+    out["reports"] = [{
+        "report_id": report_id, "source_file": source["source_file"], "source_sha256": source["source_sha256"],
+        "report_year": parsed.report_year, "agency": parsed.agency, "published_on": parsed.published_on,
+        "script": normalized["script"], "format": parsed.format, "disclosure_format": parsed.disclosure_format,
+        "title": parsed.title, "encoding": normalized["encoding"], "size_bytes": source["size_bytes"],
+        "year_source": getattr(parsed, "year_source", None), "parser_version": schema.PARSER_VERSION,
+        "warnings": list(parsed.warnings),
+    }]
+    out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text}
+                       for s in parsed.sections]
+    out["applications"] = [
+        {"report_id": report_id, "row_code": row, "applicant": col, "value": c.value, "raw": c.raw,
+         "derived": c.derived}
+        for (row, col), c in parsed.applications.items()]
+    out["review_litigation"] = [
+        {"report_id": report_id, "proceeding": p, "outcome": o, "value": c.value, "raw": c.raw,
+         "derived": c.derived}
+        for (p, o), c in parsed.review.items()]
+    out["active_disclosure"] = [
+        {"report_id": report_id, "item": item, "category": cat, "metric": metric,
+         "value": None if c.value is None else float(c.value), "raw": c.raw, "unit": unit}
+        for item, cat, metric, c, unit in parsed.disclosure]
+    return out
+
+
+def identity_operands(report_id: str, fmt: str, applications: dict[tuple[str, str], Cell],
+                      review: dict[tuple[str, str], Cell]) -> list[dict]:
+    """One row per identity instance: the sums of both sides (null when a cell is null) and the cells involved.
+
+    Equality itself is decided by the Great Expectations suite generated from the same declarations.
+    """
+    rows = []
+    for ident in schema.application_identities(fmt) + schema.review_identities():
+        cells = applications if ident.table == "applications" else review
+        lhs_vals = [cells.get(c, Cell(None, None)).value for c in ident.lhs]
+        rhs_vals = [cells.get(c, Cell(None, None)).value for c in ident.rhs]
+        missing = [f"{a}.{b}" for (a, b), v in zip(ident.cells, lhs_vals + rhs_vals) if v is None]
+        lhs = None if None in lhs_vals else sum(lhs_vals)
+        rhs = None if None in rhs_vals else sum(rhs_vals)
+        fmt_side = lambda side, vals: " + ".join(f"{a}.{b}={'null' if v is None else v}"  # noqa: E731
+                                                 for (a, b), v in zip(side, vals))
+        detail = f"{fmt_side(ident.lhs, lhs_vals)} (= {lhs}) vs {fmt_side(ident.rhs, rhs_vals)} (= {rhs})"
+        rows.append({"report_id": report_id, "family": ident.name, "check": ident.check, "lhs": lhs, "rhs": rhs,
+                     "missing": ", ".join(missing), "detail": detail,
+                     "cells": json.dumps({"lhs": [f"{a}.{b}" for a, b in ident.lhs],
+                                          "rhs": [f"{a}.{b}" for a, b in ident.rhs]}, ensure_ascii=False)})
+    return rows

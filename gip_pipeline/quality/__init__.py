@@ -1,0 +1,1 @@
+"""Great Expectations gates, generated from the identities and schemas declared in `core.schema`."""

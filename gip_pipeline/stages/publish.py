@@ -1,0 +1,79 @@
+"""Stage 4 — publish: route each report to curated/ or quarantine/ by its hard gates and write the year atomically.
+
+A report with any failed `error` check goes to quarantine with all its rows (and its quality rows, which name the
+cells and numbers that failed); every other report goes to curated. Rejects are written per partition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core import schema
+from . import storage
+from .parsed import PARSED_TABLES
+
+_SORT_KEYS = {
+    "reports": ["report_id"],
+    "sections": ["report_id", "section_no"],
+    "applications": ["report_id"],  # row/applicant order is the national order, kept as parsed
+    "review_litigation": ["report_id"],
+    "active_disclosure": ["report_id"],
+    "quality": ["report_id"],
+}
+
+
+@dataclass
+class PublishResult:
+    inputs: int
+    curated: list[str]
+    quarantined: dict[str, list[str]]  # report_id -> failed checks
+    rejects: list[dict]
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)  # destination -> table -> rows
+    paths: list[str] = field(default_factory=list)
+
+
+def _subset(table: pa.Table, ids: list[str], name: str) -> pa.Table:
+    sub = table.filter(pc.is_in(table["report_id"], value_set=pa.array(ids, pa.string()))) if ids else \
+        table.slice(0, 0)
+    # stable_sort keeps the parsed order within a report, so reruns write identical bytes
+    return sub.take(pc.sort_indices(sub, sort_keys=[(k, "ascending") for k in _SORT_KEYS[name]],
+                                    null_placement="at_end")) if sub.num_rows else sub
+
+
+def route(quality: pa.Table) -> dict[str, list[str]]:
+    """report_id -> failed hard checks, for the reports that must be quarantined."""
+    failed: dict[str, list[str]] = {}
+    for row in quality.to_pylist():
+        if row["severity"] == "error" and not row["passed"]:
+            failed.setdefault(row["report_id"], []).append(row["check"])
+    return failed
+
+
+def publish_year(year: str, tables: dict[str, pa.Table], quality: pa.Table, rejects: pa.Table,
+                 curated_dir: Path, quarantine_dir: Path) -> PublishResult:
+    report_ids = sorted(tables["reports"]["report_id"].to_pylist())
+    quarantined = route(quality)
+    curated = [r for r in report_ids if r not in quarantined]
+    held = [r for r in report_ids if r in quarantined]
+    result = PublishResult(inputs=len(report_ids) + rejects.num_rows, curated=curated,
+                           quarantined={r: quarantined[r] for r in held}, rejects=rejects.to_pylist())
+    all_tables = {**tables, "quality": quality}
+    for dest, root, ids in (("curated", curated_dir, curated), ("quarantine", quarantine_dir, held)):
+        result.rows[dest] = {}
+        for name in PARSED_TABLES + ("quality",):
+            part = _subset(all_tables[name], ids, name)
+            path = storage.write_partition(root, name, year, part)
+            result.rows[dest][name] = part.num_rows
+            if path:
+                result.paths.append(str(path))
+    rej = rejects.take(pc.sort_indices(rejects, sort_keys=[("source_file", "ascending")])) if rejects.num_rows \
+        else rejects
+    path = storage.write_file(Path(quarantine_dir) / "rejects" / f"rejects-{year}.parquet",
+                              rej.cast(schema.TABLE_SCHEMAS["rejects"]))
+    if path:
+        result.paths.append(str(path))
+    return result

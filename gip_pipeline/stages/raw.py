@@ -1,0 +1,69 @@
+"""Stage 1 — raw inventory: every file under the raw folder with its sha256, size and report year.
+
+The report year comes from the report's own text (title, then statistics period); a `<year>/` folder name is
+only the fallback. Files whose year cannot be told at all land in the partition `undated` (they are rejects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from ..core.normalize import DecodeError, decode, to_simplified
+from ..core.parse import read_metadata
+
+UNDATED = "undated"
+_YEAR_DIR = re.compile(r"^(19|20)\d\d$")
+
+
+def folder_year(rel_path: str) -> int | None:
+    for part in reversed(rel_path.split("/")[:-1]):
+        if _YEAR_DIR.match(part):
+            return int(part)
+    return None
+
+
+def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
+    """(year, source) where source is 'title', 'statistics_period' or 'folder'."""
+    try:
+        text, _ = decode(data)
+    except DecodeError:
+        text = ""
+    head = to_simplified(text[:4000]) if text else ""
+    lines = head.split("\n")
+    _, _, year, source, _ = read_metadata(lines, lines[:12], None)
+    if year is not None:
+        return year, source
+    fy = folder_year(rel_path)
+    return (fy, "folder") if fy is not None else (None, None)
+
+
+def list_raw_files(raw_dir: Path) -> list[Path]:
+    """Every regular file below the raw folder, hidden ones excluded, in a stable order."""
+    raw_dir = Path(raw_dir)
+    return sorted(p for p in raw_dir.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts))
+
+
+def inventory(raw_dir: Path) -> list[dict]:
+    rows = []
+    for path in list_raw_files(raw_dir):
+        rel = path.relative_to(raw_dir).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            fy = folder_year(rel)
+            rows.append({"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
+                         "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
+                         "read_error": f"{type(exc).__name__}: {exc.strerror or exc}"})
+            continue
+        year, source = detect_year(data, rel)
+        rows.append({"source_file": rel, "source_sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data),
+                     "detected_year": year, "year_source": source,
+                     "partition": str(year) if year is not None else UNDATED, "read_error": None})
+    return rows
+
+
+def partitions_in(raw_dir: Path) -> list[str]:
+    return sorted({r["partition"] for r in inventory(raw_dir)}, reverse=True)
