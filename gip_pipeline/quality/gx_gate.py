@@ -18,6 +18,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.expectations.row_conditions import Column  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
@@ -55,7 +56,7 @@ def identity_suite() -> gx.ExpectationSuite:
     for family, description in schema.IDENTITY_FAMILIES.items():
         suite.add_expectation(gxe.ExpectColumnPairValuesToBeEqual(
             column_A="lhs", column_B="rhs", ignore_row_if="either_value_is_missing",
-            row_condition=f'family=="{family}"', condition_parser="pandas",
+            row_condition=Column("family") == family,
             meta={"family": family, "description": description}))
     return suite
 

@@ -40,8 +40,8 @@ def _subset(table: pa.Table, ids: list[str], name: str) -> pa.Table:
     sub = table.filter(pc.is_in(table["report_id"], value_set=pa.array(ids, pa.string()))) if ids else \
         table.slice(0, 0)
     # stable_sort keeps the parsed order within a report, so reruns write identical bytes
-    return sub.take(pc.sort_indices(sub, sort_keys=[(k, "ascending") for k in _SORT_KEYS[name]],
-                                    null_placement="at_end")) if sub.num_rows else sub
+    return sub.take(pc.sort_indices(sub, sort_keys=[(k, "ascending") for k in _SORT_KEYS[name]])) \
+        if sub.num_rows else sub
 
 
 def route(quality: pa.Table) -> dict[str, list[str]]:

@@ -1,0 +1,47 @@
+"""Shared fixtures: the five seed reports and their cell-by-cell expectations (copies of shared/seeds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = FIXTURES / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def expected_for(seed: Path) -> dict:
+    return json.loads((SEEDS / "expected" / f"{seed.stem}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=SEED_FILES, ids=lambda p: p.stem[:3])
+def seed(request) -> Path:
+    return request.param
+
+
+def violation_checks(expected: dict) -> set[str]:
+    """'balance natural_person: …' / 'row sum total_processed: …' → {'balance:natural_person', 'row_sum:…'}."""
+    out = set()
+    for text in expected["identity_violations"]:
+        head = text.split(":")[0]
+        family, instance = head.rsplit(" ", 1)
+        out.add(f"{family.replace(' ', '_')}:{instance}")
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_dagster_home(tmp_path_factory):
+    """Tests never write run history into the repo's .dagster_home (the CLI's default)."""
+    import os
+
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = old

@@ -1,0 +1,105 @@
+"""The pure parser over the five seed reports: every stated cell exact, metadata exact, nothing guessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from gip_pipeline.core import schema
+from gip_pipeline.core.cells import Cell, fit_row, read_line
+from gip_pipeline.core.normalize import normalize
+from gip_pipeline.core.parse import NotAReport, parse_report, split_sections
+from gip_pipeline_tests.conftest import SEEDS, expected_for
+from gip_pipeline_tests.expectations import application_mismatches, disclosure_mismatches, review_mismatches
+
+
+def _parse(path):
+    return parse_report(normalize(path.read_bytes()).text)
+
+
+def test_seed_cells_exact(seed):
+    exp = expected_for(seed)
+    report = _parse(seed)
+    assert report.format == exp["application_rows_format"]
+    assert len([k for k in report.applications]) == 7 * len(schema.application_rows(report.format))
+    assert application_mismatches(exp, {k: c.value for k, c in report.applications.items()}) == []
+    assert review_mismatches(exp, {k: c.value for k, c in report.review.items()}) == []
+    assert disclosure_mismatches(exp, {(i, c, m): cell.value for i, c, m, cell, _ in report.disclosure}) == []
+
+
+def test_seed_metadata_exact(seed):
+    exp = expected_for(seed)
+    report = _parse(seed)
+    assert report.agency == exp["agency"]
+    assert report.report_year == exp["report_year"]
+    assert (report.published_on.isoformat() if report.published_on else None) == exp["published_on"]
+    assert [s.number for s in report.sections] == [1, 2, 3, 4, 5, 6]
+
+
+def test_seed_scripts():
+    for path in sorted(SEEDS.glob("*.txt")):
+        assert normalize(path.read_bytes()).script == expected_for(path)["script"], path.name
+
+
+def test_raw_text_is_kept_per_cell():
+    report = _parse(next(SEEDS.glob("001_*.txt")))
+    cell = report.applications[("new_received", "natural_person")]
+    assert (cell.value, cell.raw, cell.derived) == (9, "9", False)
+    lic = [c for i, cat, m, c, u in report.disclosure if cat == "administrative_license"]
+    assert lic == [Cell(4221, "4221")]
+
+
+def test_lost_cell_row_is_derived_and_warned():
+    report = _parse(next(SEEDS.glob("000_*.txt")))
+    row = [report.applications[("partially_granted", c)] for c in schema.APPLICANT_CODES]
+    assert all(c.derived for c in row)
+    assert sum(c.raw is None for c in row) == 1  # exactly one cell had no text of its own
+    assert any("partially_granted" in w and "lost" in w for w in report.warnings)
+
+
+def test_stray_numbers_in_labels_are_not_values():
+    line = read_line("\t1110\t1. 属于国家秘密\t0\t0\t0\t0\t0\t0\t0\t\t")
+    assert (line.values, line.stray) == (["0"] * 7, ["1110"])
+
+
+def test_ambiguous_disclosure_cells_are_null_with_reason():
+    report = _parse(next(SEEDS.glob("000_*.txt")))
+    penalty = [(m, c.value) for i, cat, m, c, u in report.disclosure if cat == "administrative_penalty"]
+    assert penalty == [("previous_year_items", None), ("change", None), ("decisions", None)]
+    assert any("administrative_penalty" in w and "unknown" in w for w in report.warnings)
+
+
+def test_fit_row_lost_cell_with_several_readings_stays_null():
+    # 6 numbers for 7 columns where the lost cell could be any: row sums differ by placement.
+    row_sum = [((6,), (0, 1, 2, 3, 4, 5))]
+    cells, warnings = fit_row(["1", "2", "0", "0", "0", "3"], 7, row_sum, "row")
+    assert [c.value for c in cells] == [None] * 7
+    assert "readings" in warnings[0]
+
+
+def test_fit_row_stray_cell_dropped_only_when_unique():
+    row_sum = [((6,), (0, 1, 2, 3, 4, 5))]
+    cells, _ = fit_row(["2", "1", "0", "0", "0", "0", "99", "3"], 7, row_sum, "row")
+    assert [c.value for c in cells] == [2, 1, 0, 0, 0, 0, 3]
+
+
+def test_exact_row_is_read_as_is_even_when_it_breaks_identities():
+    cells, warnings = fit_row(["0", "6", "0", "0", "0", "0", "0"], 7, [((6,), (0, 1, 2, 3, 4, 5))], "row")
+    assert [c.value for c in cells] == [0, 6, 0, 0, 0, 0, 0] and warnings == []
+
+
+def test_not_a_report_and_pre_2019():
+    with pytest.raises(NotAReport) as exc:
+        parse_report("今天天气很好。\n我们去公园散步,看到了很多花。")
+    assert exc.value.reason == "not_a_report"
+    old = ("某某局2015年政府信息公开工作年度报告\n一、总体情况\n三、依申请公开情况\n"
+           "指标名称\t计量单位\t2015年度\t历年累计\n受理申请总数\t件\t5\t20\n")
+    with pytest.raises(NotAReport) as exc:
+        parse_report(old)
+    assert exc.value.reason == "unsupported_format"
+
+
+def test_table_row_headings_are_not_section_headings():
+    lines = ["一、总体情况", "x", "三、收到和处理政府信息公开申请情况", "三、本年度办理结果\t(一) 予以公开\t1",
+             "四、结转下年度继续办理\t0", "四、政府信息公开行政复议、行政诉讼情况", "0"]
+    _, sections = split_sections(lines)
+    assert [(s.number, len(s.lines)) for s in sections] == [(1, 1), (3, 2), (4, 1)]
