@@ -22,7 +22,8 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
         "report_year": parsed.report_year, "agency": parsed.agency, "published_on": parsed.published_on,
         "script": normalized["script"], "format": parsed.format, "disclosure_format": parsed.disclosure_format,
         "title": parsed.title, "encoding": normalized["encoding"], "size_bytes": source["size_bytes"],
-        "year_source": getattr(parsed, "year_source", None), "parser_version": schema.PARSER_VERSION,
+        "year_source": parsed.year_source, "normalization": normalized.get("changes"),
+        "parser_version": schema.PARSER_VERSION,
         "warnings": list(parsed.warnings),
     }]
     out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text}

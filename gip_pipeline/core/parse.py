@@ -57,6 +57,7 @@ class ParsedReport:
     review: dict[tuple[str, str], Cell]
     disclosure: list[tuple[str, str, str, Cell, str | None]]  # item, category, metric, cell, unit
     warnings: list[str] = field(default_factory=list)
+    year_source: str | None = None  # "title", "statistics_period" or "folder"
 
 
 # ------------------------------------------------------------------------------------------------ sections
@@ -198,6 +199,8 @@ def parse_review(lines: list[str], warnings: list[str]) -> dict[tuple[str, str],
     current: list[str] = []
     for raw_line in lines:
         line = read_line(raw_line)
+        if line.stray:
+            warnings.append(f"review_litigation: stray number(s) {line.stray} in header cells ignored")
         if line.label and current:
             runs.append(current)
             current = []
@@ -326,7 +329,5 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
     applications = parse_applications(sec3, fmt, warnings)
     review = parse_review(by_no[4].lines if 4 in by_no else [], warnings)
     disclosure, disclosure_format = parse_disclosure(by_no[2].lines if 2 in by_no else [], warnings)
-    report = ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
-                          disclosure, warnings)
-    report.year_source = year_source  # type: ignore[attr-defined]
-    return report
+    return ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
+                        disclosure, warnings, year_source)

@@ -269,7 +269,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("report_year", _I64),
         ("agency", _STR), ("published_on", pa.date32()), ("script", _STR), ("format", _STR),
         ("disclosure_format", _STR), ("title", _STR), ("encoding", _STR), ("size_bytes", _I64),
-        ("year_source", _STR), ("parser_version", _STR), ("warnings", pa.list_(_STR)),
+        ("year_source", _STR), ("normalization", _STR), ("parser_version", _STR), ("warnings", pa.list_(_STR)),
     ]),
     "sections": pa.schema([
         ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR),

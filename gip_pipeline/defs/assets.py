@@ -71,7 +71,8 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
         storage.write_partition(root, name, year, storage.to_table(rows, name))
     warned = sum(1 for r in out["reports"] if r["warnings"])
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(out["reports"]), "reports": len(out["reports"]), "rejects": len(out["rejects"]),
+        "dagster/row_count": len(out["reports"]), "dagster/column_schema": _schema_meta("reports"),
+        "reports": len(out["reports"]), "rejects": len(out["rejects"]),
         "reports_with_warnings": warned,
         **{f"rows_{name}": len(rows) for name, rows in out.items()},
         "seconds": round(time.perf_counter() - t0, 3)})
