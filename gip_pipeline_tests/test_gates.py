@@ -29,7 +29,7 @@ def test_negative_count_fails_with_its_cell():
     rep = _facts("004")
     ops = storage.to_table(identity_operands("r1", rep.format, rep.applications, rep.review), "identity_operands")
     apps = storage.to_table([{"report_id": "r1", "row_code": "granted", "applicant": "total", "value": -3,
-                              "raw": "-3", "derived": False}], "applications")
+                              "raw": "-3", "derived": False, "line": 1}], "applications")
     rows = gate(ops, apps, storage.to_table([], "review_litigation"))
     neg = [r for r in rows if r["check"] == "non_negative:applications"]
     assert len(neg) == 1 and neg[0]["passed"] is False and "granted.total=-3" in neg[0]["detail"]
@@ -38,7 +38,7 @@ def test_negative_count_fails_with_its_cell():
 
 def test_schema_suite_flags_unknown_codes_and_columns():
     bad = storage.to_table([{"report_id": "r1", "row_code": "granted_typo", "applicant": "total", "value": 1,
-                             "raw": "1", "derived": False}], "applications")
+                             "raw": "1", "derived": False, "line": 1}], "applications")
     problems = validate_schema({"applications": bad})
     assert len(problems) == 1 and "granted_typo" in problems[0]
     wrong_type = pa.table({"report_id": ["r1"], "section_no": ["1"], "heading": ["h"], "text": ["t"]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gip_pipeline.core import schema
-from gip_pipeline.core.cells import Cell, fit_row, read_line
+from gip_pipeline.core.cells import Cell, Token, fit_row, read_line
 from gip_pipeline.core.normalize import normalize
 from gip_pipeline.core.parse import NotAReport, parse_report, split_sections
 from gip_pipeline_tests.conftest import SEEDS, expected_for
@@ -45,7 +45,9 @@ def test_raw_text_is_kept_per_cell():
     cell = report.applications[("new_received", "natural_person")]
     assert (cell.value, cell.raw, cell.derived) == (9, "9", False)
     lic = [c for i, cat, m, c, u in report.disclosure if cat == "administrative_license"]
-    assert lic == [Cell(4221, "4221")]
+    assert [(c.value, c.raw) for c in lic] == [(4221, "4221")]
+    text = normalize(next(SEEDS.glob("001_*.txt")).read_bytes()).text.split("\n")
+    assert "4221" in text[lic[0].line - 1] and "9" in text[cell.line - 1]
 
 
 def test_lost_cell_row_is_derived_and_warned():
@@ -58,7 +60,7 @@ def test_lost_cell_row_is_derived_and_warned():
 
 def test_stray_numbers_in_labels_are_not_values():
     line = read_line("\t1110\t1. 属于国家秘密\t0\t0\t0\t0\t0\t0\t0\t\t")
-    assert (line.values, line.stray) == (["0"] * 7, ["1110"])
+    assert ([t.text for t in line.values], line.stray) == (["0"] * 7, ["1110"])
 
 
 def test_ambiguous_disclosure_cells_are_null_with_reason():
@@ -68,23 +70,38 @@ def test_ambiguous_disclosure_cells_are_null_with_reason():
     assert any("administrative_penalty" in w and "unknown" in w for w in report.warnings)
 
 
+ROW_SUM = [((6,), (0, 1, 2, 3, 4, 5))]
+
+
+def _toks(*texts):
+    return [Token(t) for t in texts]
+
+
 def test_fit_row_lost_cell_with_several_readings_stays_null():
     # 6 numbers for 7 columns where the lost cell could be any: row sums differ by placement.
-    row_sum = [((6,), (0, 1, 2, 3, 4, 5))]
-    cells, warnings = fit_row(["1", "2", "0", "0", "0", "3"], 7, row_sum, "row")
-    assert [c.value for c in cells] == [None] * 7
-    assert "readings" in warnings[0]
+    fit = fit_row(_toks("1", "2", "0", "0", "0", "3"), 7, ROW_SUM, "row")
+    assert [c.value for c in fit.cells] == [None] * 7
+    assert "readings" in fit.warnings[0] and len(fit.candidates) > 1
 
 
 def test_fit_row_stray_cell_dropped_only_when_unique():
-    row_sum = [((6,), (0, 1, 2, 3, 4, 5))]
-    cells, _ = fit_row(["2", "1", "0", "0", "0", "0", "99", "3"], 7, row_sum, "row")
-    assert [c.value for c in cells] == [2, 1, 0, 0, 0, 0, 3]
+    fit = fit_row(_toks("2", "1", "0", "0", "0", "0", "99", "3"), 7, ROW_SUM, "row")
+    assert [c.value for c in fit.cells] == [2, 1, 0, 0, 0, 0, 3]
 
 
 def test_exact_row_is_read_as_is_even_when_it_breaks_identities():
-    cells, warnings = fit_row(["0", "6", "0", "0", "0", "0", "0"], 7, [((6,), (0, 1, 2, 3, 4, 5))], "row")
-    assert [c.value for c in cells] == [0, 6, 0, 0, 0, 0, 0] and warnings == []
+    fit = fit_row(_toks("0", "6", "0", "0", "0", "0", "0"), 7, ROW_SUM, "row")
+    assert [c.value for c in fit.cells] == [0, 6, 0, 0, 0, 0, 0] and fit.warnings == []
+
+
+def test_glued_digits_split_only_when_one_split_fits():
+    line = read_line("(一)予以公开2100003")
+    assert line.label == "(一)予以公开" and line.values[0].glued
+    fit = fit_row(line.values, 7, ROW_SUM, "row")
+    assert [c.value for c in fit.cells] == [2, 1, 0, 0, 0, 0, 3] and all(c.derived for c in fit.cells)
+    # 10 1 0 0 0 0 11 or 1 0 10 0 0 0 11: several splits fit, so nothing is guessed
+    fit = fit_row([Token("101000011", glued=True)], 7, ROW_SUM, "row")
+    assert [c.value for c in fit.cells] == [None] * 7 and len(fit.candidates) > 1
 
 
 def test_not_a_report_and_pre_2019():

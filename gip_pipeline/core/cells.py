@@ -1,8 +1,9 @@
 """Cells: splitting a line of flattened table text into cells, reading a cell's value, fitting a row.
 
-Real tables arrive as tab-separated lines, `|`-separated lines, one cell per line, with stray numbers in label
-cells and with lost or extra cells. Everything here works on one line or one row at a time; the table parsers
-decide which row a run of values belongs to.
+Real tables arrive as tab-separated lines, `|`-separated lines, space-separated lines (PDF text), one cell per
+line, cells glued together with no separator (HTML with the tags stripped), with stray numbers in label cells and
+with lost or extra cells. Everything here works on one line or one row at a time; the table parsers decide which
+row a run of values belongs to.
 """
 
 from __future__ import annotations
@@ -12,22 +13,41 @@ import re
 from dataclasses import dataclass
 
 _NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|万|件|项|个)?$")
-_NA = {"/", "-", "--", "无", "—", "\\", "—", "x", "X"}
+_NA = {"/", "-", "--", "无", "\\", "x", "X", "*"}
 _SPACED_NUMS = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:\s+[+-]?\d+(?:\.\d+)?)+$")
-_HAS_TEXT = re.compile(r"[^\d\s.,+\-/%()]")
+_HAS_TEXT = re.compile(r"[^\d\s.,+\-/%()*]")
+_GLUED_TAIL = re.compile(r"(?<![\d.,+\-])(\d+)$")
+# Page furniture that PDF and CMS text interleaves with table rows.
+_FOOTER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+"
+                     r"|共\s*\d+\s*页(?:\s*第\s*\d+\s*页)?|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.IGNORECASE)
+_MAX_GLUED_DIGITS = 40
+_MAX_CANDIDATES = 64
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One table cell: the value read, the text found, and whether the value was inferred rather than read."""
+    """One table cell: the value read, the text found, whether the value (or its position) was inferred rather
+    than read, and the 1-based line of the normalized text the value came from."""
 
     value: int | float | None
     raw: str | None
     derived: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    line: int | None = None
+    glued: bool = False  # a digit run cut from the end of a label cell: the cells' boundaries are unknown
+
+
+def is_footer(line: str) -> bool:
+    return bool(_FOOTER.match(line))
 
 
 def classify(cell: str) -> str:
-    """'num', 'na' (not applicable: / - 无) or 'text'."""
+    """'num', 'na' (not applicable: / - 无) , 'text', or 'junk' (punctuation only)."""
     if _NUM.match(cell):
         return "num"
     if cell in _NA:
@@ -36,13 +56,14 @@ def classify(cell: str) -> str:
 
 
 def split_cells(line: str) -> list[str]:
-    """Non-empty cells of a line; a cell holding only space-separated numbers becomes one cell per number."""
+    """Non-empty cells of a line: split on tabs, else on `|`, else on runs of white space (PDF text).
+    A cell holding only space-separated numbers becomes one cell per number."""
     if "\t" in line:
         parts = line.split("\t")
     elif "|" in line:
         parts = line.split("|")
     else:
-        parts = [line]
+        parts = line.split()
     out: list[str] = []
     for part in parts:
         part = part.strip()
@@ -58,18 +79,23 @@ def split_cells(line: str) -> list[str]:
 @dataclass
 class Line:
     label: str  # the text cells joined
-    values: list[str]  # the value cells after the last text cell
+    values: list[Token]  # the value cells after the last text cell
     stray: list[str]  # number cells before the last text cell: not table values
 
 
-def read_line(line: str) -> Line:
+def read_line(line: str, lineno: int | None = None) -> Line:
     cells = split_cells(line)
     kinds = [classify(c) for c in cells]
     last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
-    label = "".join(c for c, k in zip(cells[: last_text + 1], kinds) if k == "text")
+    label_cells = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "text"]
     stray = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "num"]
-    values = [c for c, k in zip(cells[last_text + 1:], kinds[last_text + 1:]) if k in ("num", "na")]
-    return Line(label, values, stray)
+    values = [Token(c, lineno) for c, k in zip(cells[last_text + 1:], kinds[last_text + 1:]) if k in ("num", "na")]
+    if not values and label_cells:
+        m = _GLUED_TAIL.search(label_cells[-1])
+        if m and m.start() > 0:  # 予以公开2100003: the cells were glued onto the label
+            label_cells[-1] = label_cells[-1][: m.start()]
+            values = [Token(m.group(1), lineno, glued=True)]
+    return Line("".join(label_cells), values, stray)
 
 
 def parse_number(raw: str, *, integer: bool = True) -> tuple[int | float | None, str | None]:
@@ -92,7 +118,7 @@ def parse_number(raw: str, *, integer: bool = True) -> tuple[int | float | None,
 RowIdentity = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def _holds(vec: list[int | None], identities: list[RowIdentity]) -> bool:
+def holds(vec: list[int | None], identities: list[RowIdentity]) -> bool:
     for lhs, rhs in identities:
         if any(vec[i] is None for i in lhs + rhs):
             return False
@@ -121,47 +147,99 @@ def _solve(vec: list[int | None], identities: list[RowIdentity]) -> list[int | N
     return vec
 
 
-def fit_row(tokens: list[str], n: int, identities: list[RowIdentity], what: str) -> tuple[list[Cell], list[str]]:
+def _glued_splits(digits: str, n: int, identities: list[RowIdentity]):
+    """Every way to cut a digit run into `n` numbers (no leading zeros) that satisfies the row identities.
+    Backtracking checks each identity as soon as its cells are known, so the search stays small."""
+    checks: dict[int, list[RowIdentity]] = {}
+    for ident in identities:
+        checks.setdefault(max(ident[0] + ident[1]), []).append(ident)
+    parts: list[str] = []
+
+    def rec(pos: int):
+        k = len(parts)
+        if k == n:
+            if pos == len(digits):
+                yield list(parts)
+            return
+        remaining_cells = n - k
+        max_len = len(digits) - pos - (remaining_cells - 1)
+        for length in range(1, max_len + 1):
+            piece = digits[pos:pos + length]
+            if length > 1 and piece[0] == "0":
+                break
+            parts.append(piece)
+            vals = [int(p) for p in parts]
+            if all(sum(vals[i] for i in lhs) == sum(vals[i] for i in rhs) for lhs, rhs in checks.get(k, [])):
+                yield from rec(pos + length)
+            parts.pop()
+
+    yield from rec(0)
+
+
+@dataclass
+class Fit:
+    cells: list[Cell]
+    warnings: list[str]
+    candidates: list[list[Cell]]  # when ambiguous: every reading consistent with the row's identities
+
+
+def fit_row(tokens: list[Token], n: int, identities: list[RowIdentity], what: str) -> Fit:
     """Fit the value tokens found for a row onto its `n` cells.
 
-    With exactly `n` tokens the cells are read in order. With one or two tokens too many or too few, every
-    placement of the stray/lost cells is tried; if all placements consistent with the row's identities give the
-    same values, those values are kept (marked `derived`, with a warning that says so), otherwise the row is
-    left null with a warning: a number is never guessed onto a cell.
+    With exactly `n` tokens the cells are read in order. With one or two tokens too many or too few, or with a
+    glued digit run, every placement (or cut) is tried; if all readings consistent with the row's identities give
+    the same values, those are kept (marked `derived`, with a warning that says so). Otherwise the row is null with
+    a warning and the readings are returned as `candidates`, for the table's own identities to decide: a number is
+    never guessed onto a cell.
     """
     warnings: list[str] = []
-    if len(tokens) == n:
-        return [Cell(parse_number(t)[0], t) for t in tokens], warnings
-    k = len(tokens) - n
-    if not tokens or abs(k) > 2 or not identities:
-        warnings.append(f"{what}: {len(tokens)} values for {n} cells {tokens}; cannot place them, left null")
-        return [Cell(None, None) for _ in range(n)], warnings
-    ints = [parse_number(t)[0] for t in tokens]
+    if len(tokens) == n and not any(t.glued for t in tokens):
+        return Fit([Cell(parse_number(t.text)[0], t.text, False, t.line) for t in tokens], warnings, [])
+    texts = [t.text for t in tokens]
+    line = tokens[0].line if tokens else None
     solutions: dict[tuple, list[Cell]] = {}
-    if k > 0:
+    if len(tokens) == 1 and tokens[0].text.isdigit() and n > 1 and len(tokens[0].text) >= n:
+        digits = tokens[0].text
+        kind = f"glued digits '{digits}'"
+        if len(digits) <= _MAX_GLUED_DIGITS:
+            for parts in _glued_splits(digits, n, identities):
+                vec = tuple(int(p) for p in parts)
+                solutions.setdefault(vec, [Cell(int(p), p, True, line) for p in parts])
+                if len(solutions) > _MAX_CANDIDATES:
+                    break
+    elif not tokens or abs(len(tokens) - n) > 2 or not identities:
+        warnings.append(f"{what}: {len(tokens)} values for {n} cells {texts}; cannot place them, left null")
+        return Fit([Cell(None, None, False, line) for _ in range(n)], warnings, [])
+    elif len(tokens) > n:
+        k = len(tokens) - n
+        kind = f"{k} stray value(s)"
+        ints = [parse_number(t.text)[0] for t in tokens]
         for drop in itertools.combinations(range(len(tokens)), k):
             keep = [i for i in range(len(tokens)) if i not in drop]
             vec = [ints[i] for i in keep]
-            if all(isinstance(v, int) for v in vec) and _holds(vec, identities):
-                solutions.setdefault(tuple(vec), [Cell(ints[i], tokens[i], True) for i in keep])
-        kind = f"{k} stray value(s)"
+            if all(isinstance(v, int) for v in vec) and holds(vec, identities):
+                solutions.setdefault(tuple(vec), [Cell(ints[i], tokens[i].text, True, tokens[i].line)
+                                                  for i in keep])
     else:
-        for lost in itertools.combinations(range(n), -k):
+        k = n - len(tokens)
+        kind = f"{k} lost cell(s)"
+        ints = [parse_number(t.text)[0] for t in tokens]
+        for lost in itertools.combinations(range(n), k):
             it = iter(range(len(tokens)))
             slots = [None if i in lost else next(it) for i in range(n)]
             vec = [None if s is None else ints[s] for s in slots]
             if any(v is not None and not isinstance(v, int) for v in vec):
                 continue
             solved = _solve(vec, identities)
-            if solved is not None and _holds(solved, identities):
+            if solved is not None and holds(solved, identities):
                 solutions.setdefault(tuple(solved), [
-                    Cell(solved[i], None if s is None else tokens[s], True) for i, s in enumerate(slots)])
-        kind = f"{-k} lost cell(s)"
+                    Cell(solved[i], None if s is None else tokens[s].text, True,
+                         line if s is None else tokens[s].line) for i, s in enumerate(slots)])
     if len(solutions) == 1:
         (vec, cells), = solutions.items()
-        warnings.append(f"{what}: {len(tokens)} values for {n} cells ({kind}); the only values consistent with "
+        warnings.append(f"{what}: {len(tokens)} value(s) for {n} cells ({kind}); the only values consistent with "
                         f"the row identities are {list(vec)}: kept, marked derived")
-        return cells, warnings
-    warnings.append(f"{what}: {len(tokens)} values for {n} cells ({kind}) {tokens}; "
-                    f"{len(solutions)} readings fit the identities, left null")
-    return [Cell(None, None) for _ in range(n)], warnings
+        return Fit(cells, warnings, [])
+    warnings.append(f"{what}: {len(tokens)} value(s) for {n} cells ({kind}) {texts}; {len(solutions)} readings "
+                    "fit the row identities, left null")
+    return Fit([Cell(None, None, False, line) for _ in range(n)], warnings, list(solutions.values()))

@@ -30,15 +30,15 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
                        for s in parsed.sections]
     out["applications"] = [
         {"report_id": report_id, "row_code": row, "applicant": col, "value": c.value, "raw": c.raw,
-         "derived": c.derived}
+         "derived": c.derived, "line": c.line}
         for (row, col), c in parsed.applications.items()]
     out["review_litigation"] = [
         {"report_id": report_id, "proceeding": p, "outcome": o, "value": c.value, "raw": c.raw,
-         "derived": c.derived}
+         "derived": c.derived, "line": c.line}
         for (p, o), c in parsed.review.items()]
     out["active_disclosure"] = [
         {"report_id": report_id, "item": item, "category": cat, "metric": metric,
-         "value": None if c.value is None else float(c.value), "raw": c.raw, "unit": unit}
+         "value": None if c.value is None else float(c.value), "raw": c.raw, "unit": unit, "line": c.line}
         for item, cat, metric, c, unit in parsed.disclosure]
     return out
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import schema
-from .cells import Cell, fit_row, parse_number, read_line, split_cells, classify
+from .cells import Cell, Token, classify, fit_row, holds, is_footer, parse_number, read_line, split_cells
 from .labels import best_match, coverage, key
 
 _CN_NUM = "一二三四五六七八九十"
@@ -38,6 +38,11 @@ class Section:
     number: int
     heading: str
     lines: list[str]
+    start: int = 0  # 0-based index in the normalized text of `lines[0]`
+
+    def numbered(self):
+        """(1-based line number in the normalized text, line), page footers left out."""
+        return [(self.start + i + 1, ln) for i, ln in enumerate(self.lines) if not is_footer(ln)]
 
     @property
     def text(self) -> str:
@@ -85,33 +90,45 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     sections = []
     for j, (number, start, heading) in enumerate(found):
         end = found[j + 1][1] if j + 1 < len(found) else len(lines)
-        sections.append(Section(number, heading, lines[start + 1:end]))
+        sections.append(Section(number, heading, lines[start + 1:end], start + 1))
     preamble = lines[: found[0][1]] if found else lines
     return preamble, sections
 
 
 # ------------------------------------------------------------------------------------------------ metadata
 
+_AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}$")
+
+
+def _agency_from_title(title: str, year_match: re.Match | None) -> str | None:
+    if year_match is None:
+        return re.sub(r"\s+", "", title).split("政府信息公开")[0] or None
+    before = re.sub(r"\s+", "", title[: year_match.start()])
+    if before:
+        return re.sub(r"(关于)$", "", before) or None
+    after = re.sub(r"\s+", "", title[year_match.end():])  # "2022年度XX局政府信息公开工作年度报告"
+    return re.sub(r"^度", "", after).split("政府信息公开")[0] or None
+
 
 def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | None):
-    """Title, agency, report year (title, then statistics period, then fallback) and publication date."""
-    nonempty = [ln.strip() for ln in lines if ln.strip()]
-    head = [ln.strip() for ln in preamble if ln.strip()][:8] or nonempty[:5]
-    title = next((ln for ln in head if "报告" in ln and ("信息公开" in ln or "政务公开" in ln)), None)
-    agency = year = None
-    year_source = None
+    """Title, agency, report year (title, then statistics period, then fallback) and publication date.
+
+    The title may be broken over two lines (PDF text: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"): a short
+    all-Chinese line right above a title that names no body is taken as the body.
+    """
+    nonempty = [ln.strip() for ln in lines if ln.strip() and not is_footer(ln)]
+    head = [ln.strip() for ln in preamble if ln.strip() and not is_footer(ln)][:8] or nonempty[:5]
+    idx = next((i for i, ln in enumerate(head) if "报告" in ln and ("信息公开" in ln or "政务公开" in ln)), None)
+    title = head[idx] if idx is not None else None
+    agency = year = year_source = None
     if title:
         m = _YEAR.search(title)
         if m:
             year, year_source = int(m.group(1)), "title"
-            before = re.sub(r"\s+", "", title[: m.start()])
-            after = re.sub(r"\s+", "", title[m.end():])
-            if before:
-                agency = before.rstrip("关于")
-            else:  # "2022年度XX局政府信息公开工作年度报告"
-                agency = re.sub(r"^度", "", after).split("政府信息公开")[0] or None
-        else:
-            agency = re.sub(r"\s+", "", title).split("政府信息公开")[0] or None
+        agency = _agency_from_title(title, m)
+        if not agency and idx and _AGENCY_LINE.match(re.sub(r"\s+", "", head[idx - 1])):
+            agency = re.sub(r"\s+", "", head[idx - 1])
+            title = f"{head[idx - 1]} {title}"
     if year is None:
         m = _PERIOD.search("\n".join(nonempty[:40]))
         if m:
@@ -132,6 +149,8 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
 
 # ------------------------------------------------------------------------------------------------ table 三
 
+_BUFFER_CHARS = 160  # labels are at most ~40 characters: older text in the label buffer cannot matter
+
 
 def detect_format(text: str) -> str:
     """2021 if table 三 has the three (六) sub-rows, else 2019 (one (六)其他处理 row)."""
@@ -144,133 +163,173 @@ def _row_identity_positions(fmt: str, row: str) -> list[tuple[tuple[int, ...], t
             for i in schema.row_identities(fmt, row)]
 
 
-def parse_applications(lines: list[str], fmt: str, warnings: list[str]) -> dict[tuple[str, str], Cell]:
-    rows = schema.application_rows(fmt)
-    labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
-    found: dict[str, list[str]] = {}
-    pos = 0
+def _label_runs(numbered: list[tuple[int, str]], what: str, warnings: list[str]) -> list[tuple[str, list[Token]]]:
+    """(label text, value tokens) pairs: a label is the text since the previous run of values."""
+    runs: list[tuple[str, list[Token]]] = []
     buffer: list[str] = []
-    values: list[str] = []
-
-    def flush() -> None:
-        nonlocal pos, buffer, values
-        if values:
-            text = "".join(buffer)
-            window = {r: labels[r] for r in rows[pos: pos + 4]}
-            code, score = best_match(text, window, 0.6)
-            if code is None:
-                warnings.append(f"applications: values {values} after label '{text[-40:]}' match no expected "
-                                f"row (best score {score:.2f}); ignored")
-            else:
-                found[code] = values
-                pos = rows.index(code) + 1
-        buffer, values = [], []
-
-    for raw_line in lines:
-        line = read_line(raw_line)
+    values: list[Token] = []
+    for lineno, raw_line in numbered:
+        line = read_line(raw_line, lineno)
         if line.stray:
-            warnings.append(f"applications: stray number(s) {line.stray} in label cells '{line.label[:30]}' ignored")
+            warnings.append(f"{what}: line {lineno}: stray number(s) {line.stray} in label cells ignored")
         if line.label:
             if values:
-                flush()
+                runs.append(("".join(buffer), values))
+                buffer, values = [], []
             buffer.append(line.label)
+            if len(buffer) > 24:
+                buffer = buffer[-24:]
         values.extend(line.values)
-    flush()
+    if values or buffer:
+        runs.append(("".join(buffer), values))
+    return runs
+
+
+def _resolve_with_table(fmt: str, cells: dict[tuple[str, str], Cell], ambiguous: dict[str, list[list[Cell]]],
+                        warnings: list[str]) -> None:
+    """Rows left null because several readings fit their own identities: keep the one reading that the
+    table's column identities (balance, outcome sums) accept, when exactly one does."""
+    cols = schema.APPLICANT_CODES
+    progress = True
+    while ambiguous and progress:
+        progress = False
+        for row, candidates in list(ambiguous.items()):
+            idents = [i for i in schema.application_identities(fmt)
+                      if i.name != "row_sum" and any(r == row for r, _ in i.cells)]
+            survivors = []
+            for cand in candidates:
+                trial = dict(cells)
+                trial.update({(row, c): cell for c, cell in zip(cols, cand)})
+                ok = True
+                assessed = 0
+                for ident in idents:
+                    vals = [trial.get(c, Cell(None, None)).value for c in ident.cells]
+                    if None in vals:
+                        continue
+                    assessed += 1
+                    if sum(vals[: len(ident.lhs)]) != sum(vals[len(ident.lhs):]):
+                        ok = False
+                        break
+                if ok and assessed:
+                    survivors.append(cand)
+            if len(survivors) == 1:
+                cells.update({(row, c): cell for c, cell in zip(cols, survivors[0])})
+                warnings.append(f"applications row {row}: of {len(candidates)} readings, only "
+                                f"{[c.value for c in survivors[0]]} agrees with the table's column identities: "
+                                "kept, marked derived")
+                del ambiguous[row]
+                progress = True
+
+
+def parse_applications(numbered: list[tuple[int, str]], fmt: str, warnings: list[str]
+                       ) -> dict[tuple[str, str], Cell]:
+    rows = schema.application_rows(fmt)
+    labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
+    found: dict[str, list[Token]] = {}
+    pos = 0
+    for text, values in _label_runs(numbered, "applications", warnings):
+        if not values:
+            continue
+        window = {r: labels[r] for r in rows[pos: pos + 4]}
+        code, score = best_match(key(text)[-_BUFFER_CHARS:], window, 0.6)
+        if code is None:
+            warnings.append(f"applications: line {values[0].line}: values {[v.text for v in values]} after label "
+                            f"'{text[-40:]}' match no expected row (best score {score:.2f}); ignored")
+            continue
+        found[code] = values
+        pos = rows.index(code) + 1
 
     cells: dict[tuple[str, str], Cell] = {}
+    ambiguous: dict[str, list[list[Cell]]] = {}
     n = len(schema.APPLICANT_CODES)
     for row in rows:
         if row not in found:
             warnings.append(f"applications: row {row} not found; its cells are null")
             fitted = [Cell(None, None)] * n
         else:
-            fitted, notes = fit_row(found[row], n, _row_identity_positions(fmt, row), f"applications row {row}")
-            warnings.extend(notes)
+            fit = fit_row(found[row], n, _row_identity_positions(fmt, row), f"applications row {row}")
+            warnings.extend(fit.warnings)
+            fitted = fit.cells
+            if fit.candidates:
+                ambiguous[row] = fit.candidates
         for col, cell in zip(schema.APPLICANT_CODES, fitted):
             cells[(row, col)] = cell
+    if ambiguous:
+        _resolve_with_table(fmt, cells, ambiguous, warnings)
     return cells
 
 
 # ------------------------------------------------------------------------------------------------ table 四
 
 
-def parse_review(lines: list[str], warnings: list[str]) -> dict[tuple[str, str], Cell]:
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for raw_line in lines:
-        line = read_line(raw_line)
-        if line.stray:
-            warnings.append(f"review_litigation: stray number(s) {line.stray} in header cells ignored")
-        if line.label and current:
-            runs.append(current)
-            current = []
-        current.extend(line.values)
-    if current:
-        runs.append(current)
+def parse_review(numbered: list[tuple[int, str]], warnings: list[str]) -> dict[tuple[str, str], Cell]:
     n = len(schema.REVIEW_CELLS)
-    runs = [r for r in runs if len(r) >= 5]
+    runs = [values for _, values in _label_runs(numbered, "review_litigation", warnings)
+            if len(values) >= 5 or (len(values) == 1 and values[0].glued and len(values[0].text) >= n)]
     if not runs:
         warnings.append("review_litigation: no row of values found; all 15 cells null")
         return {c: Cell(None, None) for c in schema.REVIEW_CELLS}
-    run = min(reversed(runs), key=lambda r: abs(len(r) - n))
+    run = min(reversed(runs), key=lambda r: abs(len(r) - n) if not r[0].glued else 0)
     pos = {c: i for i, c in enumerate(schema.REVIEW_CELLS)}
     identities = [(tuple(pos[c] for c in i.lhs), tuple(pos[c] for c in i.rhs)) for i in schema.review_identities()]
-    fitted, notes = fit_row(run, n, identities, "review_litigation")
-    warnings.extend(notes)
-    return dict(zip(schema.REVIEW_CELLS, fitted))
+    fit = fit_row(run, n, identities, "review_litigation")
+    warnings.extend(fit.warnings)
+    return dict(zip(schema.REVIEW_CELLS, fit.cells))
 
 
 # ------------------------------------------------------------------------------------------------ table 二
 
 
-def _metric_candidates() -> dict[str, tuple[str, ...]]:
-    return {m.code: m.match for m in schema.DISCLOSURE_METRICS}
-
-
-def parse_disclosure(lines: list[str], warnings: list[str]):
+def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
+    """Table 二: captioned blocks (第二十条第(X)项), a header naming the columns, then one row per category."""
     out: list[tuple[str, str, str, Cell, str | None]] = []
     formats: set[str] = set()
     item: str | None = None
     metrics: list[str] = []
+    pending_header = ""
     in_header = False
     category: str | None = None
-    values: list[str] = []
+    values: list[Token] = []
+    all_metrics = {m.code: m.match for m in schema.DISCLOSURE_METRICS}
 
     def close_category() -> None:
         nonlocal category, values
         if item and category:
             if len(values) == len(metrics):
-                for metric, raw in zip(metrics, values):
+                for metric, tok in zip(metrics, values):
                     m = schema.METRIC_BY_CODE[metric]
-                    value, unit = parse_number(raw, integer=False)
+                    value, unit = parse_number(tok.text, integer=False)
                     if value is not None and value < 0 and not m.signed:
-                        warnings.append(f"active_disclosure {item} {category} {metric}: negative value {raw}")
-                    out.append((item, category, metric, Cell(value, raw), unit or m.unit))
+                        warnings.append(f"active_disclosure {item} {category} {metric}: negative value {tok.text}")
+                    out.append((item, category, metric, Cell(value, tok.text, False, tok.line), unit or m.unit))
             else:
-                warnings.append(f"active_disclosure {item} {category}: {len(values)} value(s) {values} for "
-                                f"{len(metrics)} column(s) {metrics}: which column each belongs to is unknown, "
-                                "left null")
+                line = values[0].line if values else None
+                warnings.append(f"active_disclosure {item} {category}: {len(values)} value(s) "
+                                f"{[v.text for v in values]} for {len(metrics)} column(s) {metrics}: which column "
+                                "each belongs to is unknown, left null")
                 for metric in metrics:
-                    out.append((item, category, metric, Cell(None, None), schema.METRIC_BY_CODE[metric].unit))
+                    out.append((item, category, metric, Cell(None, None, False, line),
+                                schema.METRIC_BY_CODE[metric].unit))
         category, values = None, []
 
-    for raw_line in lines:
+    for lineno, raw_line in numbered:
+        m = _ITEM.search(re.sub(r"\s+", "", raw_line))
+        if m:
+            close_category()
+            item = _ITEM_CODES.get(m.group(1))
+            if item is None:
+                warnings.append(f"active_disclosure: line {lineno}: unknown item '{m.group(0)}' skipped")
+            metrics, in_header, pending_header = [], False, ""
+            continue
+        if item is None:
+            continue
+        line = read_line(raw_line, lineno)
         for cell in split_cells(raw_line):
             kind = classify(cell)
-            m = _ITEM.search(cell)
-            if m:
-                close_category()
-                item = _ITEM_CODES.get(m.group(1))
-                if item is None:
-                    warnings.append(f"active_disclosure: unknown item '{cell}' skipped")
-                metrics, in_header = [], False
-                continue
-            if item is None:
-                continue
             if kind == "text":
                 if "信息内容" in cell:
                     close_category()
-                    in_header, metrics = True, []
+                    in_header, metrics, pending_header = True, [], ""
                     continue
                 cats = {c: schema.CATEGORY_MATCH[c] for c in schema.ITEM_CATEGORIES[item]}
                 cat, _ = best_match(cell, cats, 0.75)
@@ -279,21 +338,27 @@ def parse_disclosure(lines: list[str], warnings: list[str]):
                     in_header, category = False, cat
                     continue
                 if in_header:
-                    unused = {c: m for c, m in _metric_candidates().items() if c not in metrics}
-                    metric, _ = best_match(cell, unused, 0.75)
+                    text = (pending_header + cell)[-40:]
+                    unused = {c: v for c, v in all_metrics.items() if c not in metrics}
+                    metric, _ = best_match(text, unused, 0.75)
                     if metric:
                         metrics.append(metric)
+                        pending_header = ""
                         fmt = schema.METRIC_BY_CODE[metric].format
                         if fmt:
                             formats.add(fmt)
                     else:
-                        warnings.append(f"active_disclosure {item}: header cell '{cell}' names no known column")
+                        pending_header = text
                     continue
                 if category is not None and key(cell):
                     close_category()
             elif kind in ("num", "na") and category is not None:
-                values.append(cell)
+                values.append(Token(cell, lineno))
+        if line.values and line.values[0].glued and category is not None:
+            values.extend(line.values)
     close_category()
+    if pending_header:
+        warnings.append(f"active_disclosure: header text '{pending_header}' names no known column")
     fmt = None if not formats else formats.pop() if len(formats) == 1 else "hybrid"
     return out, fmt
 
@@ -324,10 +389,10 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
         warnings.append("agency not found in the title")
     if year is None:
         warnings.append("report year not stated")
-    sec3 = by_no[3].lines
-    fmt = detect_format("\n".join(sec3))
-    applications = parse_applications(sec3, fmt, warnings)
-    review = parse_review(by_no[4].lines if 4 in by_no else [], warnings)
-    disclosure, disclosure_format = parse_disclosure(by_no[2].lines if 2 in by_no else [], warnings)
+    sec3 = by_no[3]
+    fmt = detect_format("\n".join(sec3.lines))
+    applications = parse_applications(sec3.numbered(), fmt, warnings)
+    review = parse_review(by_no[4].numbered() if 4 in by_no else [], warnings)
+    disclosure, disclosure_format = parse_disclosure(by_no[2].numbered() if 2 in by_no else [], warnings)
     return ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
                         disclosure, warnings, year_source)

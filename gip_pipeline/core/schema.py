@@ -276,15 +276,15 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "applications": pa.schema([
         ("report_id", _STR), ("row_code", _STR), ("applicant", _STR), ("value", _I64), ("raw", _STR),
-        ("derived", pa.bool_()),
+        ("derived", pa.bool_()), ("line", _I64),
     ]),
     "review_litigation": pa.schema([
         ("report_id", _STR), ("proceeding", _STR), ("outcome", _STR), ("value", _I64), ("raw", _STR),
-        ("derived", pa.bool_()),
+        ("derived", pa.bool_()), ("line", _I64),
     ]),
     "active_disclosure": pa.schema([
         ("report_id", _STR), ("item", _STR), ("category", _STR), ("metric", _STR), ("value", pa.float64()),
-        ("raw", _STR), ("unit", _STR),
+        ("raw", _STR), ("unit", _STR), ("line", _I64),
     ]),
     "quality": pa.schema([
         ("report_id", _STR), ("check", _STR), ("severity", _STR), ("passed", pa.bool_()), ("detail", _STR),
