@@ -7,6 +7,7 @@ import json
 from . import schema
 from .cells import Cell
 from .parse import ParsedReport
+from .region import region_columns
 
 
 def report_id_for(sha256: str) -> str:
@@ -25,6 +26,7 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
         "year_source": parsed.year_source, "normalization": normalized.get("changes"),
         "parser_version": schema.PARSER_VERSION,
         "warnings": list(parsed.warnings),
+        **region_columns(parsed.agency),
     }]
     out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text}
                        for s in parsed.sections]

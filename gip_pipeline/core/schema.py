@@ -270,6 +270,9 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         ("agency", _STR), ("published_on", pa.date32()), ("script", _STR), ("format", _STR),
         ("disclosure_format", _STR), ("title", _STR), ("encoding", _STR), ("size_bytes", _I64),
         ("year_source", _STR), ("normalization", _STR), ("parser_version", _STR), ("warnings", pa.list_(_STR)),
+        # region, derived from `agency` (core/region.py); null with `region_note` saying why when it cannot be
+        ("province", _STR), ("city", _STR), ("county", _STR), ("division_code", _STR), ("division_level", _STR),
+        ("region_note", _STR),
     ]),
     "sections": pa.schema([
         ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR),
@@ -288,7 +291,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "quality": pa.schema([
         ("report_id", _STR), ("check", _STR), ("severity", _STR), ("passed", pa.bool_()), ("detail", _STR),
-        ("status", _STR), ("cells", _STR),
+        ("status", _STR), ("cells", _STR), ("suggestion", _STR),
     ]),
     "rejects": pa.schema([
         ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64), ("reason", _STR),
@@ -315,3 +318,145 @@ STAGING_SCHEMAS: dict[str, pa.Schema] = {
     ]),
 }
 ALL_SCHEMAS: dict[str, pa.Schema] = {**TABLE_SCHEMAS, **STAGING_SCHEMAS}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Documentation of every published column: the data dictionary (docs/data_dictionary.md) and the Parquet field
+# metadata (so BI tools show labels) are both generated from here. (label_zh, meaning, unit)
+# ---------------------------------------------------------------------------------------------------------------
+TABLE_DOCS: dict[str, tuple[str, str]] = {
+    "reports": ("年度报告", "one row per report: where it came from, what it is, how it was read, and its region"),
+    "sections": ("报告章节", "one row per report × section (一 … 六), the section text as normalized"),
+    "applications": ("表三 收到和处理政府信息公开申请情况",
+                     "one row per report × table 三 row × applicant column (总计 included)"),
+    "review_litigation": ("表四 行政复议、行政诉讼情况", "one row per report × proceeding × outcome"),
+    "active_disclosure": ("表二 主动公开政府信息情况", "one row per report × 第二十条 item × category × metric"),
+    "quality": ("质量检查", "one row per report × check: accounting identities, non-negative counts, "
+                            "narrative-vs-table comparisons; `error` rows decide curated vs quarantine"),
+    "rejects": ("未能读取的输入", "one row per input file that could not be read as a report"),
+}
+
+_COMMON_DOCS: dict[str, tuple[str, str, str | None]] = {
+    "report_id": ("报告编号", "stable report key: the first 16 hex digits of the raw file's sha256", None),
+    "source_file": ("源文件", "path of the raw file relative to the raw folder, `/`-separated", None),
+    "source_sha256": ("源文件哈希", "sha256 of the raw bytes (hex)", None),
+    "size_bytes": ("文件大小", "size of the raw file", "bytes"),
+    "report_year": ("报告年度", "the year the report covers (from its title or statistics period)", "year"),
+    "value": ("数值", "the number the report states; null when the cell is blank, unreadable or lost "
+                      "(never 0 for 'not reported')", "件"),
+    "raw": ("原文", "the cell text exactly as found in the report", None),
+    "derived": ("推定", "true when the value's position (or, for one lost cell, the value) was inferred from the "
+                        "row's identities; the report's warnings say so", None),
+    "line": ("行号", "1-based line of the normalized text the value was read from", None),
+    "detail": ("说明", "human-readable detail", None),
+}
+
+COLUMN_DOCS: dict[str, dict[str, tuple[str, str, str | None]]] = {
+    "reports": {
+        "agency": ("机关名称", "the reporting body, as its report names it", None),
+        "body_key": ("机关键", "the agency name with presentation normalized (width, spaces): matches the same body "
+                               "across years", None),
+        "body_key": ("机关键", "the agency name with width, whitespace and invisible characters normalized: matches "
+                             "the same body across years (人民政府办公室 ≠ 人民政府)", None),
+        "published_on": ("发布日期", "publication date stated in the report; null when not stated", None),
+        "script": ("字形", "`simplified` or `traditional` (traditional text is converted for parsing)", None),
+        "format": ("表三格式", "table 三 layout: `2019` (one (六)其他处理 row) or `2021` (three (六) rows)", None),
+        "disclosure_format": ("表二格式", "table 二 headers: `2019`, `2021` or `hybrid`", None),
+        "title": ("标题", "the report's title line", None),
+        "encoding": ("编码", "the text encoding the raw bytes were decoded with", None),
+        "year_source": ("年度来源", "where report_year came from: `title`, `statistics_period` or `folder`", None),
+        "normalization": ("规范化", "what text normalization changed (JSON)", None),
+        "parser_version": ("解析器版本", "version of the parser that produced the rows", None),
+        "warnings": ("警告", "what the parser could not read cleanly (list of strings)", None),
+        "province": ("省级", "province-level division named by (or containing) the agency; null when ambiguous "
+                             "or not named", None),
+        "city": ("地级", "prefecture-level division (for 直辖市 the municipality itself)", None),
+        "county": ("县级", "county-level division (区/县/县级市)", None),
+        "division_code": ("行政区划代码", "GB/T 2260 six-digit code of the most specific division resolved", None),
+        "division_level": ("区划级别", "`province`, `city` or `county`: the level division_code is at", None),
+        "region_note": ("区划说明", "why the region is null or incomplete (ambiguous name, no division named)", None),
+    },
+    "sections": {
+        "section_no": ("章节序号", "1 总体情况, 2 主动公开, 3 依申请公开, 4 复议诉讼, 5 问题改进, 6 其他事项", None),
+        "heading": ("标题", "the section heading as written (normalized)", None),
+        "text": ("正文", "the section text (normalized)", None),
+    },
+    "applications": {
+        "row_code": ("行", "table 三 row code (see the codes below)", None),
+        "applicant": ("申请人", "applicant column code; `total` is the 总计 column", None),
+    },
+    "review_litigation": {
+        "proceeding": ("程序", "行政复议, or 行政诉讼 split into direct suits and suits after review", None),
+        "outcome": ("结果", "结果维持 / 结果纠正 / 其他结果 / 尚未审结 / 总计", None),
+    },
+    "active_disclosure": {
+        "item": ("条款", "第二十条 item (20.1 … 20.9)", None),
+        "category": ("信息内容", "the row of table 二", None),
+        "metric": ("指标", "the column of table 二", None),
+        "value": ("数值", "the number stated (float: 万元 amounts carry decimals; `change` is signed); null when "
+                          "blank or unreadable", "see unit"),
+        "unit": ("单位", "件 / 项 / 万元 / 元, as the form or the cell gives it", None),
+    },
+    "quality": {
+        "check": ("检查项", "`family:instance`, e.g. `balance:total`, `row_sum:granted`, `narrative:received`", None),
+        "severity": ("严重性", "`error` = hard gate (a failure quarantines the report), `warning` = soft", None),
+        "passed": ("通过", "true when the check holds", None),
+        "detail": ("说明", "the cells and numbers involved", None),
+        "status": ("状态", "`passed`, `failed`, or `not_assessable` (a null operand)", None),
+        "cells": ("单元格", "the cells of both sides (JSON)", None),
+        "suggestion": ("修正建议", "for a failed hard check: the one stated cell (or the one row) whose change "
+                                  "would make every hard identity of the report hold — for a human, never applied",
+                       None),
+    },
+    "rejects": {
+        "reason": ("原因", "reject reason code (see the codes below)", None),
+        "detail": ("说明", "what exactly could not be read", None),
+        "report_year": ("报告年度", "the year detected from the text or folder, if any", "year"),
+    },
+}
+
+
+def column_doc(table: str, column: str) -> tuple[str, str, str | None] | None:
+    """(label_zh, meaning, unit) of a published column, or None when undocumented (a test forbids that)."""
+    return COLUMN_DOCS.get(table, {}).get(column) or _COMMON_DOCS.get(column)
+
+
+def code_labels(table: str, column: str) -> dict[str, str]:
+    """Code → Chinese label for the columns that hold codes (the same codes as the contract's codes.json)."""
+    metrics = {m.code: m.label for m in DISCLOSURE_METRICS}
+    return {
+        ("applications", "row_code"): {r.code: f"{r.group} {r.label}" for r in APPLICATION_ROWS},
+        ("applications", "applicant"): dict(APPLICANT_COLUMNS),
+        ("review_litigation", "proceeding"): dict(PROCEEDINGS),
+        ("review_litigation", "outcome"): dict(OUTCOMES),
+        ("active_disclosure", "item"): dict(DISCLOSURE_ITEMS),
+        ("active_disclosure", "category"): dict(DISCLOSURE_CATEGORIES),
+        ("active_disclosure", "metric"): metrics,
+        ("quality", "check"): {**IDENTITY_FAMILIES, "non_negative": "counts are >= 0",
+                               "narrative": "a number section 一 states vs the table (warning)",
+                               **globals().get("CROSS_YEAR_FAMILIES", {})},
+        ("rejects", "reason"): REJECT_REASONS,
+        ("sections", "section_no"): {str(n): h for n, h, _ in SECTIONS},
+    }.get((table, column), {})
+
+
+def _documented(table: str, sch: pa.Schema) -> pa.Schema:
+    import json
+
+    fields = []
+    for f in sch:
+        doc = column_doc(table, f.name)
+        meta = {}
+        if doc:
+            meta = {"label_zh": doc[0], "description": doc[1], **({"unit": doc[2]} if doc[2] else {})}
+        if codes := code_labels(table, f.name):
+            meta["codes"] = json.dumps(codes, ensure_ascii=False)
+        fields.append(f.with_metadata(meta) if meta else f)
+    label, grain = TABLE_DOCS.get(table, ("", ""))
+    return pa.schema(fields, metadata={"table": table, "label_zh": label, "grain": grain} if label else None)
+
+
+# Every published Parquet file carries its columns' labels and meanings as Arrow field metadata.
+for _t, _s in list(TABLE_SCHEMAS.items()):
+    TABLE_SCHEMAS[_t] = _documented(_t, _s)
+ALL_SCHEMAS.update(TABLE_SCHEMAS)

@@ -85,6 +85,8 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
 def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically."""
     from ..quality.gx_gate import gate  # GX is heavy: imported only where it runs
+    from ..core.narrative import narrative_rows
+    from ..quality.repairs import add_suggestions
     from ..stages.publish import publish_year
 
     t0 = time.perf_counter()
@@ -93,6 +95,10 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     tables = {name: storage.read_partition(root, name, year) for name in PARSED_TABLES}
     operands = storage.read_partition(root, "identity_operands", year)
     quality_rows = gate(operands, tables["applications"], tables["review_litigation"])
+    # soft checks and repair hints (issue 5): narrative vs table warnings; which cell/row would fix a failure
+    quality_rows += narrative_rows(tables["sections"], tables["applications"], tables["review_litigation"])
+    quality_rows = add_suggestions(quality_rows, tables["reports"], tables["applications"],
+                                   tables["review_litigation"])
     quality = storage.to_table(quality_rows, "quality")
     rejects = storage.read_partition(root, "rejects", year)
     result = publish_year(year, tables, quality, rejects, paths.curated, paths.quarantine)
