@@ -265,11 +265,11 @@ def parse_applications(numbered: list[tuple[int, str]], fmt: str, warnings: list
 def parse_review(numbered: list[tuple[int, str]], warnings: list[str]) -> dict[tuple[str, str], Cell]:
     n = len(schema.REVIEW_CELLS)
     runs = [values for _, values in _label_runs(numbered, "review_litigation", warnings)
-            if len(values) >= 5 or (len(values) == 1 and values[0].glued and len(values[0].text) >= n)]
+            if len(values) >= 5 or (len(values) == 1 and values[0].text.isdigit() and len(values[0].text) >= n)]
     if not runs:
         warnings.append("review_litigation: no row of values found; all 15 cells null")
         return {c: Cell(None, None) for c in schema.REVIEW_CELLS}
-    run = min(reversed(runs), key=lambda r: abs(len(r) - n) if not r[0].glued else 0)
+    run = min(reversed(runs), key=lambda r: abs(len(r) - n) if len(r) > 1 else 0)
     pos = {c: i for i, c in enumerate(schema.REVIEW_CELLS)}
     identities = [(tuple(pos[c] for c in i.lhs), tuple(pos[c] for c in i.rhs)) for i in schema.review_identities()]
     fit = fit_row(run, n, identities, "review_litigation")
@@ -280,6 +280,26 @@ def parse_review(numbered: list[tuple[int, str]], warnings: list[str]) -> dict[t
 # ------------------------------------------------------------------------------------------------ table 二
 
 
+def _header_metrics(text: str) -> list[str]:
+    """Metrics named verbatim in a header text, in order (several when header cells were glued together)."""
+    k = key(text)
+    hits: list[tuple[int, int, str]] = []
+    for m in schema.DISCLOSURE_METRICS:
+        for label in m.match:
+            lk = key(label)
+            start = k.find(lk)
+            while start >= 0:
+                hits.append((start, -len(lk), m.code))
+                start = k.find(lk, start + 1)
+    out: list[str] = []
+    end = 0
+    for start, neg_len, code in sorted(hits):
+        if start >= end:
+            out.append(code)
+            end = start - neg_len
+    return out
+
+
 def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
     """Table 二: captioned blocks (第二十条第(X)项), a header naming the columns, then one row per category."""
     out: list[tuple[str, str, str, Cell, str | None]] = []
@@ -287,6 +307,7 @@ def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
     item: str | None = None
     metrics: list[str] = []
     pending_header = ""
+    pending_label = ""
     in_header = False
     category: str | None = None
     values: list[Token] = []
@@ -319,25 +340,45 @@ def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
             item = _ITEM_CODES.get(m.group(1))
             if item is None:
                 warnings.append(f"active_disclosure: line {lineno}: unknown item '{m.group(0)}' skipped")
-            metrics, in_header, pending_header = [], False, ""
+            metrics, in_header, pending_header, pending_label = [], False, "", ""
             continue
         if item is None:
             continue
         line = read_line(raw_line, lineno)
-        for cell in split_cells(raw_line):
-            kind = classify(cell)
+        cells = split_cells(raw_line)
+        kinds = [classify(c) for c in cells]
+        last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
+        for idx, (cell, kind) in enumerate(zip(cells, kinds)):
+            if kind == "num" and idx < last_text:
+                warnings.append(f"active_disclosure: line {lineno}: stray number '{cell}' in label cells ignored")
+                continue
             if kind == "text":
                 if "信息内容" in cell:
                     close_category()
                     in_header, metrics, pending_header = True, [], ""
-                    continue
+                    cell = cell.replace("信息内容", "")
+                    if not key(cell):
+                        continue
                 cats = {c: schema.CATEGORY_MATCH[c] for c in schema.ITEM_CATEGORIES[item]}
-                cat, _ = best_match(cell, cats, 0.75)
-                if cat is not None and coverage(cell, schema.CATEGORY_MATCH[cat][0]) >= 0.5:
+                for text in (cell, (pending_label + cell)[-30:]):  # a label broken over two lines or cells
+                    cat, _ = best_match(text, cats, 0.75)
+                    if cat is not None and coverage(text, schema.CATEGORY_MATCH[cat][0]) >= 0.5:
+                        break
+                else:
+                    cat = None
+                if category is not None and not values and (cat is None or cat == category):
+                    continue  # the rest of a label broken over two lines (其他对外管理服务 / 事项)
+                if cat is not None:
                     close_category()
-                    in_header, category = False, cat
+                    in_header, category, pending_label = False, cat, ""
                     continue
                 if in_header:
+                    exact = [m for m in _header_metrics(cell) if m not in metrics]
+                    if exact:
+                        metrics.extend(exact)
+                        formats.update(f for f in (schema.METRIC_BY_CODE[m].format for m in exact) if f)
+                        pending_header = ""
+                        continue
                     text = (pending_header + cell)[-40:]
                     unused = {c: v for c, v in all_metrics.items() if c not in metrics}
                     metric, _ = best_match(text, unused, 0.75)
@@ -350,8 +391,10 @@ def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
                     else:
                         pending_header = text
                     continue
-                if category is not None and key(cell):
-                    close_category()
+                if key(cell):
+                    pending_label = (pending_label + cell)[-30:]
+                    if category is not None:
+                        close_category()
             elif kind in ("num", "na") and category is not None:
                 values.append(Token(cell, lineno))
         if line.values and line.values[0].glued and category is not None:
