@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from . import schema
+from .bodies import body_key
 from .cells import Cell
 from .parse import ParsedReport
 from .region import region_columns
@@ -20,7 +21,8 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
     out: dict[str, list[dict]] = {}
     out["reports"] = [{
         "report_id": report_id, "source_file": source["source_file"], "source_sha256": source["source_sha256"],
-        "report_year": parsed.report_year, "agency": parsed.agency, "published_on": parsed.published_on,
+        "report_year": parsed.report_year, "agency": parsed.agency, "body_key": body_key(parsed.agency),
+        "published_on": parsed.published_on,
         "script": normalized["script"], "format": parsed.format, "disclosure_format": parsed.disclosure_format,
         "title": parsed.title, "encoding": normalized["encoding"], "size_bytes": source["size_bytes"],
         "year_source": parsed.year_source, "normalization": normalized.get("changes"),

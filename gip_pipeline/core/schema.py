@@ -217,6 +217,15 @@ IDENTITY_FAMILIES: dict[str, str] = {
 }
 
 
+# Identities across report years, reported with severity `warning` (a reorganisation breaks them legitimately):
+# the same body (reports.body_key) in year t and t−1, per applicant column.
+CROSS_YEAR_FAMILIES: dict[str, str] = {
+    "cross_year": "二 上年结转 of year t = 四 结转下年度 of year t−1 for the same body (body_key), per applicant "
+                  "column (warning)",
+}
+CROSS_YEAR_CELLS: tuple[str, str] = ("carried_over", "carried_forward")  # (row in year t, row in year t−1)
+
+
 def application_identities(fmt: str) -> tuple[Identity, ...]:
     rows = application_rows(fmt)
     out: list[Identity] = []
@@ -267,7 +276,7 @@ _I64 = pa.int64()
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "reports": pa.schema([
         ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("report_year", _I64),
-        ("agency", _STR), ("published_on", pa.date32()), ("script", _STR), ("format", _STR),
+        ("agency", _STR), ("body_key", _STR), ("published_on", pa.date32()), ("script", _STR), ("format", _STR),
         ("disclosure_format", _STR), ("title", _STR), ("encoding", _STR), ("size_bytes", _I64),
         ("year_source", _STR), ("normalization", _STR), ("parser_version", _STR), ("warnings", pa.list_(_STR)),
         # region, derived from `agency` (core/region.py); null with `region_note` saying why when it cannot be
@@ -316,9 +325,13 @@ STAGING_SCHEMAS: dict[str, pa.Schema] = {
         ("report_id", _STR), ("family", _STR), ("check", _STR), ("lhs", _I64), ("rhs", _I64), ("missing", _STR),
         ("detail", _STR), ("cells", _STR),
     ]),
+    # what the parse stage did with each input of the year: the cache key of incremental parsing
+    "parse_ledger": pa.schema([
+        ("source_file", _STR), ("source_sha256", _STR), ("report_id", _STR), ("folder_year", _I64),
+        ("parser_version", _STR), ("outcome", _STR), ("reused", pa.bool_()),
+    ]),
 }
 ALL_SCHEMAS: dict[str, pa.Schema] = {**TABLE_SCHEMAS, **STAGING_SCHEMAS}
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Documentation of every published column: the data dictionary (docs/data_dictionary.md) and the Parquet field

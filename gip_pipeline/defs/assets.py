@@ -1,21 +1,30 @@
-"""One asset per stage, partitioned by report year. Each writes its own Parquet and returns metadata."""
+"""One asset per stage, partitioned by report year. Each writes its own Parquet and returns metadata.
+
+A run may hold several years (a batched backfill: `context.partition_keys`); every asset handles each year
+under that year's lock (`stages.locking`) and records the year's counts as that partition's metadata, so the UI
+plots them per year over time.
+"""
 
 
 import time
+from contextlib import contextmanager
 
 import dagster as dg
 import pyarrow as pa
 
 from ..core import schema
 from ..stages import storage
+from ..stages.incremental import parse_incremental, read_previous
+from ..stages.locking import year_lock
 from ..stages.normalized import normalize_files
-from ..stages.parsed import PARSED_TABLES, parse_normalized
+from ..stages.parsed import PARSED_TABLES, parse_normalized  # noqa: F401 (parse_normalized: the full parse)
 from ..stages.raw import inventory
-from .partitions import REPORT_YEARS
+from .partitions import BACKFILL_POLICY, REPORT_YEARS
 from .resources import GipPaths
 
 GROUP = "gip"
 IDENTITY_CHECK = "accounting_identities"
+STAGING_ROOTS = ("raw_inventory", "normalized_reports", "parsed")
 
 
 def _schema_meta(table: str) -> dg.TableSchema:
@@ -23,78 +32,133 @@ def _schema_meta(table: str) -> dg.TableSchema:
 
 
 def _stage(paths: GipPaths, name: str):
-    return paths.staging / name
+    return storage.join(paths.staging, name)
 
 
-@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, kinds={"python", "parquet"})
+@contextmanager
+def year_scope(paths: GipPaths, year: str):
+    """Hold the year's lock; first remove what a killed writer of the year left aside (never visible data)."""
+    with year_lock(paths.staging, year):
+        for root in [_stage(paths, n) for n in STAGING_ROOTS] + [paths.curated, paths.quarantine,
+                                                                  storage.join(paths.quarantine, "rejects")]:
+            storage.clean_stale(root, year)
+        yield
+
+
+def record(context: dg.AssetExecutionContext, year: str, metadata: dict) -> None:
+    """The year's metadata on the year's materialization (one per partition, also in a multi-year run)."""
+    context.add_asset_metadata(metadata, partition_key=year)
+
+
+@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, kinds={"python", "parquet"}, backfill_policy=BACKFILL_POLICY)
 def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Every raw file of the year: path, sha256, size and the report year read from its own text."""
     t0 = time.perf_counter()
-    year = context.partition_key
-    rows = [r for r in inventory(paths.raw) if r["partition"] == year]
-    storage.write_partition(_stage(paths, "raw_inventory"), "raw_inventory", year,
-                            storage.to_table(rows, "raw_inventory"))
-    context.log.info(f"{len(rows)} raw file(s) for {year} under {paths.raw}")
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("raw_inventory"),
-        "files": len(rows), "bytes": sum(r["size_bytes"] or 0 for r in rows),
-        "raw_dir": dg.MetadataValue.path(str(paths.raw)), "seconds": round(time.perf_counter() - t0, 3)})
+    everything = inventory(paths.raw)  # once per run, whatever the number of years
+    for year in context.partition_keys:
+        rows = [r for r in everything if r["partition"] == year]
+        with year_scope(paths, year):
+            storage.write_partition(_stage(paths, "raw_inventory"), "raw_inventory", year,
+                                    storage.to_table(rows, "raw_inventory"))
+        context.log.info(f"{len(rows)} raw file(s) for {year} under {paths.raw}")
+        record(context, year, {
+            "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("raw_inventory"),
+            "files": len(rows), "bytes": sum(r["size_bytes"] or 0 for r in rows),
+            "raw_dir": dg.MetadataValue.path(str(paths.raw)), "seconds": round(time.perf_counter() - t0, 3)})
+    return dg.MaterializeResult()
 
 
-@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[raw_report_inventory], kinds={"python", "parquet"})
+@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[raw_report_inventory], kinds={"python", "parquet"},
+          backfill_policy=BACKFILL_POLICY)
 def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Decoded text in one canonical form: OpenCC t2s, NFKC, one quote/dash/space form. Raw bytes untouched."""
-    t0 = time.perf_counter()
-    year = context.partition_key
-    inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
-    rows = normalize_files(paths.raw, inv)
-    storage.write_partition(_stage(paths, "normalized_reports"), "normalized_reports", year,
-                            storage.to_table(rows, "normalized_reports"))
-    rejected = [r for r in rows if r["reject_reason"]]
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("normalized_reports"),
-        "decoded": len(rows) - len(rejected), "not_decoded": len(rejected),
-        "traditional": sum(1 for r in rows if r["script"] == "traditional"),
-        "encodings": ", ".join(sorted({r["encoding"] for r in rows if r["encoding"]})) or "-",
-        "seconds": round(time.perf_counter() - t0, 3)})
+    for year in context.partition_keys:
+        t0 = time.perf_counter()
+        with year_scope(paths, year):
+            inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
+            rows = normalize_files(paths.raw, inv)
+            storage.write_partition(_stage(paths, "normalized_reports"), "normalized_reports", year,
+                                    storage.to_table(rows, "normalized_reports"))
+        rejected = [r for r in rows if r["reject_reason"]]
+        record(context, year, {
+            "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("normalized_reports"),
+            "decoded": len(rows) - len(rejected), "not_decoded": len(rejected),
+            "traditional": sum(1 for r in rows if r["script"] == "traditional"),
+            "encodings": ", ".join(sorted({r["encoding"] for r in rows if r["encoding"]})) or "-",
+            "seconds": round(time.perf_counter() - t0, 3)})
+    return dg.MaterializeResult()
 
 
-@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[normalized_reports], kinds={"python", "parquet"})
+@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[normalized_reports], kinds={"python", "parquet"},
+          backfill_policy=BACKFILL_POLICY)
 def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
-    """Sections, metadata and the three tables of every report, as staged rows of the contract's tables."""
-    t0 = time.perf_counter()
-    year = context.partition_key
-    normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year).to_pylist()
-    out = parse_normalized(normalized)
+    """Sections, metadata and the three tables of every report, as staged rows of the contract's tables.
+
+    Incremental: a report whose sha256 and parser version are unchanged is not parsed again (`stages.incremental`).
+    """
     root = _stage(paths, "parsed")
-    for name, rows in out.items():
-        storage.write_partition(root, name, year, storage.to_table(rows, name))
-    warned = sum(1 for r in out["reports"] if r["warnings"])
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(out["reports"]), "dagster/column_schema": _schema_meta("reports"),
-        "reports": len(out["reports"]), "rejects": len(out["rejects"]),
-        "reports_with_warnings": warned,
-        **{f"rows_{name}": len(rows) for name, rows in out.items()},
-        "seconds": round(time.perf_counter() - t0, 3)})
+    for year in context.partition_keys:
+        t0 = time.perf_counter()
+        with year_scope(paths, year):
+            normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports",
+                                                year).to_pylist()
+            out, counts = parse_incremental(normalized, read_previous(root, year))
+            storage.commit([storage.prepare_partition(root, name, year, storage.to_table(rows, name))
+                            for name, rows in out.items()])
+        warned = sum(1 for r in out["reports"] if r["warnings"])
+        record(context, year, {
+            "dagster/row_count": len(out["reports"]), "dagster/column_schema": _schema_meta("reports"),
+            "reports": len(out["reports"]), "rejects": len(out["rejects"]),
+            "parsed": counts.parsed, "skipped_unchanged": counts.skipped_unchanged,
+            "reports_with_warnings": warned,
+            **{f"rows_{name}": len(rows) for name, rows in out.items()},
+            "seconds": round(time.perf_counter() - t0, 3)})
+    return dg.MaterializeResult()
 
 
 @dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[parsed_reports], kinds={"python", "parquet"},
+          backfill_policy=BACKFILL_POLICY,
           check_specs=[dg.AssetCheckSpec(IDENTITY_CHECK, asset="fact_tables", partitions_def=REPORT_YEARS,
                                          description="Accounting identities (GX suite generated from the schema): "
                                                      "reports that break one are quarantined.")])
 def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically."""
+    checks: dict[str, dict] = {}
+    for year in context.partition_keys:
+        with year_scope(paths, year):
+            metadata, checks[year] = _fact_tables_year(context, paths, year)
+        record(context, year, metadata)
+    yield dg.MaterializeResult()
+    yield dg.AssetCheckResult(check_name=IDENTITY_CHECK, passed=all(c.pop("passed") for c in checks.values()),
+                              severity=dg.AssetCheckSeverity.WARN, metadata=_check_metadata(checks))
+
+
+def _check_metadata(checks: dict[str, dict]) -> dict:
+    """One check evaluation per run: per-year numbers summed, failures listed per year."""
+    if len(checks) == 1:
+        return next(iter(checks.values()))
+    out: dict = {"years": ", ".join(checks)}
+    for key in ("failing_reports", "failed_identities", "checked", "not_assessable"):
+        out[key] = sum(c[key] for c in checks.values())
+    out["failures"] = dg.MetadataValue.md("\n\n".join(f"**{y}**\n\n{c['failures'].value}" for y, c in checks.items()))
+    return out
+
+
+def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: str) -> tuple[dict, dict]:
+    """One year: gate every report, add the cross-year warnings, publish; (materialization, check) metadata."""
+    from ..quality.gx_gate import cross_year_gate
+    from ..stages.crossyear import cross_year_for
     from ..quality.gx_gate import gate  # GX is heavy: imported only where it runs
     from ..core.narrative import narrative_rows
     from ..quality.repairs import add_suggestions
     from ..stages.publish import publish_year
 
     t0 = time.perf_counter()
-    year = context.partition_key
     root = _stage(paths, "parsed")
     tables = {name: storage.read_partition(root, name, year) for name in PARSED_TABLES}
     operands = storage.read_partition(root, "identity_operands", year)
     quality_rows = gate(operands, tables["applications"], tables["review_litigation"])
+    quality_rows += cross_year_gate(cross_year_for(root, year, tables["reports"], tables["applications"]))
     # soft checks and repair hints (issue 5): narrative vs table warnings; which cell/row would fix a failure
     quality_rows += narrative_rows(tables["sections"], tables["applications"], tables["review_litigation"])
     quality_rows = add_suggestions(quality_rows, tables["reports"], tables["applications"],
@@ -111,10 +175,12 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
         lines.append(f"| {rid} | {agencies.get(rid) or ''} | {', '.join(checks)} |")
     rej_lines = ["| file | reason | detail |", "|---|---|---|"] + [
         f"| {r['source_file']} | {r['reason']} | {(r['detail'] or '')[:80]} |" for r in result.rejects]
-    summary = {"inputs": result.inputs, "curated": len(result.curated), "quarantined": len(result.quarantined),
+    ledger = storage.read_partition(root, "parse_ledger", year)["reused"].to_pylist()
+    summary = {"inputs": result.inputs, "parsed": ledger.count(False), "skipped_unchanged": ledger.count(True),
+               "curated": len(result.curated), "quarantined": len(result.quarantined),
                "rejected": len(result.rejects)}
     context.log.info(f"year {year}: {summary}")
-    yield dg.MaterializeResult(metadata={
+    metadata = {
         **summary, "dagster/row_count": result.rows["curated"].get("reports", 0),
         "dagster/column_schema": _schema_meta("applications"),
         **{f"curated_rows_{t}": n for t, n in result.rows["curated"].items()},
@@ -122,13 +188,12 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
         "quarantined_reports": dg.MetadataValue.md("\n".join(lines)),
         "rejects": dg.MetadataValue.md("\n".join(rej_lines)),
         "curated_dir": dg.MetadataValue.path(str(paths.curated)),
-        "seconds": round(t_gate, 3)})
-    yield dg.AssetCheckResult(
-        check_name=IDENTITY_CHECK, passed=not result.quarantined, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"failing_reports": len(result.quarantined), "failed_identities": len(failing),
+        "seconds": round(t_gate, 3)}
+    return metadata, {
+        "passed": not result.quarantined, "failing_reports": len(result.quarantined), "failed_identities": len(failing),
                   "checked": len(quality_rows), "not_assessable": sum(q["status"] == "not_assessable"
                                                                       for q in quality_rows),
-                  "failures": dg.MetadataValue.md("\n".join(lines))})
+                  "failures": dg.MetadataValue.md("\n".join(lines))}
 
 
 ASSETS = [raw_report_inventory, normalized_reports, parsed_reports, fact_tables]

@@ -163,3 +163,35 @@ def validate_schema(tables: dict[str, pa.Table]) -> list[str]:
                 problems.append(f"{table}: {cfg.type} {dict(cfg.kwargs)} failed: "
                                 f"{r.result.get('partial_unexpected_list') or r.result.get('observed_value')}")
     return problems
+
+
+def cross_year_suite() -> gx.ExpectationSuite:
+    _context()
+    suite = gx.ExpectationSuite(name="gip_cross_year")
+    for family, description in schema.CROSS_YEAR_FAMILIES.items():
+        suite.add_expectation(gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="lhs", column_B="rhs", ignore_row_if="either_value_is_missing",
+            row_condition=Column("family") == family,
+            meta={"family": family, "description": description, "severity": "warning"}))
+    return suite
+
+
+def cross_year_gate(operands: list[dict]) -> list[dict]:
+    """Quality rows (severity `warning`: never quarantines) for the cross-year operands of one year."""
+    failed: set[int] = set()
+    if operands:
+        df = pd.DataFrame(operands)
+        df["lhs"] = df["lhs"].astype("Int64")
+        df["rhs"] = df["rhs"].astype("Int64")
+        for r in _validate("cross_year_operands", df, cross_year_suite()).results:
+            failed.update(r.result.get("unexpected_index_list") or [])
+    rows = []
+    for i, op in enumerate(operands):
+        if op["lhs"] is None or op["rhs"] is None:
+            status, passed, detail = "not_assessable", False, f"not assessable: {op['detail']}"
+        else:
+            passed = i not in failed
+            status, detail = ("passed" if passed else "failed"), ("holds: " if passed else "differs: ") + op["detail"]
+        rows.append({"report_id": op["report_id"], "check": op["check"], "severity": "warning", "passed": passed,
+                     "detail": detail, "status": status, "cells": op["cells"]})
+    return rows

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ..core.facts import report_id_for
 from ..core.normalize import DecodeError, normalize
+from . import location
 from .raw import folder_year
 
 
-def normalize_files(raw_dir: Path, inventory_rows: list[dict]) -> list[dict]:
+def normalize_files(raw_dir: str | Path, inventory_rows: list[dict]) -> list[dict]:
     out = []
     seen: dict[str, str] = {}
     for inv in inventory_rows:
@@ -28,7 +29,7 @@ def normalize_files(raw_dir: Path, inventory_rows: list[dict]) -> list[dict]:
             continue
         seen[sha] = inv["source_file"]
         try:
-            data = (Path(raw_dir) / inv["source_file"]).read_bytes()
+            data = location.read_bytes(raw_dir, inv["source_file"])
             norm = normalize(data)
         except DecodeError as exc:
             row.update(reject_reason=exc.reason, reject_detail=exc.detail)

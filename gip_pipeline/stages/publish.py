@@ -54,7 +54,7 @@ def route(quality: pa.Table) -> dict[str, list[str]]:
 
 
 def publish_year(year: str, tables: dict[str, pa.Table], quality: pa.Table, rejects: pa.Table,
-                 curated_dir: Path, quarantine_dir: Path) -> PublishResult:
+                 curated_dir: str | Path, quarantine_dir: str | Path) -> PublishResult:
     report_ids = sorted(tables["reports"]["report_id"].to_pylist())
     quarantined = route(quality)
     curated = [r for r in report_ids if r not in quarantined]
@@ -62,18 +62,17 @@ def publish_year(year: str, tables: dict[str, pa.Table], quality: pa.Table, reje
     result = PublishResult(inputs=len(report_ids) + rejects.num_rows, curated=curated,
                            quarantined={r: quarantined[r] for r in held}, rejects=rejects.to_pylist())
     all_tables = {**tables, "quality": quality}
+    # every file of the year is written aside first, then all are moved into place in one short loop
+    pending: list[storage.PendingWrite] = []
     for dest, root, ids in (("curated", curated_dir, curated), ("quarantine", quarantine_dir, held)):
         result.rows[dest] = {}
         for name in PARSED_TABLES + ("quality",):
             part = _subset(all_tables[name], ids, name)
-            path = storage.write_partition(root, name, year, part)
+            pending.append(storage.prepare_partition(root, name, year, part))
             result.rows[dest][name] = part.num_rows
-            if path:
-                result.paths.append(str(path))
     rej = rejects.take(pc.sort_indices(rejects, sort_keys=[("source_file", "ascending")])) if rejects.num_rows \
         else rejects
-    path = storage.write_file(Path(quarantine_dir) / "rejects" / f"rejects-{year}.parquet",
-                              rej.cast(schema.TABLE_SCHEMAS["rejects"]))
-    if path:
-        result.paths.append(str(path))
+    pending.append(storage.prepare_file(storage.join(quarantine_dir, "rejects", f"rejects-{year}.parquet"),
+                                        rej.cast(schema.TABLE_SCHEMAS["rejects"]), year))
+    result.paths.extend(p for p in storage.commit(pending) if p)
     return result

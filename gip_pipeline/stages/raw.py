@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.normalize import DecodeError, decode, to_simplified
 from ..core.parse import read_metadata
+from . import location
 
 UNDATED = "undated"
 _YEAR_DIR = re.compile(r"^(19|20)\d\d$")
@@ -39,31 +40,30 @@ def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
     return (fy, "folder") if fy is not None else (None, None)
 
 
-def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Every regular file below the raw folder, hidden ones excluded, in a stable order."""
+def list_raw_files(raw_dir: str | Path) -> list[Path]:
+    """Every regular file below a local raw folder, hidden ones excluded, in a stable order."""
     raw_dir = Path(raw_dir)
-    return sorted(p for p in raw_dir.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts))
+    return [raw_dir / f.rel for f in location.list_files(raw_dir)]
 
 
-def inventory(raw_dir: Path) -> list[dict]:
-    rows = []
-    for path in list_raw_files(raw_dir):
-        rel = path.relative_to(raw_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            fy = folder_year(rel)
-            rows.append({"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
-                         "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
-                         "read_error": f"{type(exc).__name__}: {exc.strerror or exc}"})
-            continue
-        year, source = detect_year(data, rel)
-        rows.append({"source_file": rel, "source_sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data),
-                     "detected_year": year, "year_source": source,
-                     "partition": str(year) if year is not None else UNDATED, "read_error": None})
-    return rows
+def inventory_row(raw_dir: str | Path, rel: str) -> dict:
+    """One raw file: sha256, size and the report year read from its own text (the partition it belongs to)."""
+    try:
+        data = location.read_bytes(raw_dir, rel)
+    except OSError as exc:
+        fy = folder_year(rel)
+        return {"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
+                "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
+                "read_error": f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"}
+    year, source = detect_year(data, rel)
+    return {"source_file": rel, "source_sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data),
+            "detected_year": year, "year_source": source,
+            "partition": str(year) if year is not None else UNDATED, "read_error": None}
 
 
-def partitions_in(raw_dir: Path) -> list[str]:
+def inventory(raw_dir: str | Path) -> list[dict]:
+    return [inventory_row(raw_dir, f.rel) for f in location.list_files(raw_dir)]
+
+
+def partitions_in(raw_dir: str | Path) -> list[str]:
     return sorted({r["partition"] for r in inventory(raw_dir)}, reverse=True)

@@ -1,72 +1,134 @@
-"""Parquet I/O with hive `year=` partitions, replaced atomically: written aside, then renamed into place."""
+"""Parquet I/O with hive `year=` partitions, replaced atomically, on a local disk or object storage.
+
+Every file is written aside (`<root>/.writing/`) and then moved into place: a local rename or one S3 object copy,
+both atomic, so a reader sees the old complete file or the new complete file, never a half-written one. A stage
+that writes several tables of a year prepares all of them first and commits them together in one short loop of
+moves (`prepare_partition` + `commit`), so a kill while data is being encoded or uploaded leaves the previous
+year untouched. Parquet is written with fixed options, so the same rows give the same bytes.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..core import schema
+from .location import is_uri, join, resolve  # noqa: F401 (join re-exported for the stages)
 
 PART_FILE = "part-0.parquet"
+WRITING = ".writing"
 
 
 def to_table(rows: list[dict], table: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema.ALL_SCHEMAS[table])
 
 
-def partition_dir(root: Path, table: str, year: str) -> Path:
-    return Path(root) / table / f"year={year}"
+def partition_dir(root: str | Path, table: str, year: str) -> Path | str:
+    """`<root>/<table>/year=<year>`: a Path for a local root (as callers expect), the URI for object storage."""
+    loc = join(root, table, f"year={year}")
+    return loc if is_uri(loc) else Path(loc)
 
 
-def write_partition(root: Path, table: str, year: str, data: pa.Table) -> Path | None:
-    """Replace `<root>/<table>/year=<year>/` with one file holding `data` (or remove it when `data` is empty).
-
-    The new file is written in a sibling temp folder, then the folders are swapped by rename, so a reader sees
-    the old complete year or the new complete year, never a half-written file.
-    """
-    final = partition_dir(root, table, year)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(root) / ".writing" / f"{table}-{year}-{uuid.uuid4().hex}"
-    old = Path(root) / ".writing" / f"old-{table}-{year}-{uuid.uuid4().hex}"
-    if data.num_rows:
-        tmp.mkdir(parents=True)
-        pq.write_table(data, tmp / PART_FILE, compression="zstd")
-    if final.exists():
-        old.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(final, old)
-    if data.num_rows:
-        os.rename(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-    _prune(Path(root) / ".writing")
-    return final / PART_FILE if data.num_rows else None
+@dataclass(frozen=True)
+class PendingWrite:
+    """A file written aside (or a removal, when `tmp` is None), waiting for `commit`."""
+    root: str
+    final: str  # location of the destination file
+    tmp: str | None
 
 
-def write_file(path: Path, data: pa.Table) -> Path | None:
-    """Replace a single Parquet file atomically (or remove it when `data` is empty)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _prepare(root: str | Path, final: str, data: pa.Table, year: str) -> PendingWrite:
     if not data.num_rows:
-        path.unlink(missing_ok=True)
-        return None
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    pq.write_table(data, tmp, compression="zstd")
-    os.replace(tmp, path)
-    return path
+        return PendingWrite(str(root), final, None)
+    fs, base = resolve(root)
+    tmp_dir = f"{base}/{WRITING}/{year}-{uuid.uuid4().hex}"
+    if isinstance(fs, pafs.LocalFileSystem):
+        fs.create_dir(tmp_dir, recursive=True)
+    tmp = f"{tmp_dir}/{PART_FILE}"
+    pq.write_table(data, tmp, filesystem=fs, compression="zstd")
+    return PendingWrite(str(root), final, tmp)
 
 
-def read_partition(root: Path, table: str, year: str) -> pa.Table:
-    path = partition_dir(root, table, year) / PART_FILE
-    if not path.exists():
-        return schema.ALL_SCHEMAS[table].empty_table() 
-    return pq.read_table(path)
+def prepare_partition(root: str | Path, table: str, year: str, data: pa.Table) -> PendingWrite:
+    """Write `data` aside as the next `<root>/<table>/year=<year>/part-0.parquet` (empty data: a removal)."""
+    return _prepare(root, join(partition_dir(root, table, year), PART_FILE), data, year)
 
 
-def _prune(folder: Path) -> None:
+def commit(writes: list[PendingWrite]) -> list[str | None]:
+    """Move every prepared file into place (or remove the destination); the final locations, None if removed."""
+    out: list[str | None] = []
+    for w in writes:
+        fs, final = resolve(w.final)
+        local = isinstance(fs, pafs.LocalFileSystem)
+        if w.tmp is None:
+            if fs.get_file_info(final).type == pafs.FileType.File:
+                fs.delete_file(final)
+            if local:
+                _rmdir(Path(final).parent)
+            out.append(None)
+            continue
+        if local:
+            fs.create_dir(os.path.dirname(final), recursive=True)
+        fs.move(w.tmp, final)
+        if local:
+            _rmdir(Path(w.tmp).parent)
+        out.append(w.final)
+    for root in sorted({w.root for w in writes}):
+        _prune_writing(root)
+    return out
+
+
+def write_partition(root: str | Path, table: str, year: str, data: pa.Table) -> str | None:
+    """Replace `<root>/<table>/year=<year>/part-0.parquet` with `data` (or remove it when `data` is empty)."""
+    return commit([prepare_partition(root, table, year, data)])[0]
+
+
+def prepare_file(path: str | Path, data: pa.Table, year: str) -> PendingWrite:
+    """Write `data` aside as the next version of the single file `path` (empty data: a removal)."""
+    root = str(path).rsplit("/", 1)[0] if "://" in str(path) else os.path.dirname(os.path.abspath(path))
+    return _prepare(root, str(path), data, year)
+
+
+def write_file(path: str | Path, data: pa.Table, year: str = "file") -> str | None:
+    """Replace a single Parquet file atomically (or remove it when `data` is empty)."""
+    return commit([prepare_file(path, data, year)])[0]
+
+
+def read_partition(root: str | Path, table: str, year: str) -> pa.Table:
+    fs, path = resolve(join(partition_dir(root, table, year), PART_FILE))
+    if fs.get_file_info(path).type != pafs.FileType.File:
+        return schema.ALL_SCHEMAS[table].empty_table()
+    return pq.read_table(path, filesystem=fs)
+
+
+def clean_stale(root: str | Path, year: str) -> int:
+    """Remove the leftovers of a killed writer of `year` (call it holding the year's lock); how many."""
+    fs, base = resolve(root)
+    writing = f"{base}/{WRITING}"
+    if fs.get_file_info(writing).type != pafs.FileType.Directory:
+        return 0
+    stale = [f.path for f in fs.get_file_info(pafs.FileSelector(writing))
+             if os.path.basename(f.path).startswith(f"{year}-")]
+    for p in stale:
+        fs.delete_dir(p)
+    _prune_writing(root)
+    return len(stale)
+
+
+def _rmdir(folder: Path) -> None:
     try:
         folder.rmdir()
     except OSError:
         pass
+
+
+def _prune_writing(root: str | Path) -> None:
+    fs, base = resolve(root)
+    if isinstance(fs, pafs.LocalFileSystem):
+        _rmdir(Path(base) / WRITING)
