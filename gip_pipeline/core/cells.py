@@ -86,6 +86,8 @@ class Line:
 def read_line(line: str, lineno: int | None = None) -> Line:
     cells = split_cells(line)
     kinds = [classify(c) for c in cells]
+    if kinds.count("na") + kinds.count("num") == 1 and "无" in cells:
+        kinds[cells.index("无")] = "text"  # a lone 无 is a label fragment (4. 无 / 正当理由…), not a value
     last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
     label_cells = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "text"]
     stray = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "num"]

@@ -6,6 +6,7 @@ import re
 
 _PAREN = re.compile(r"\([^()]{4,}\)?")  # long parentheticals: (区分处理的,只计这一情形…), (本列数据的勾稽关系…)
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
+_MAX_TEXT = 200
 
 
 def key(text: str) -> str:
@@ -43,7 +44,7 @@ def best_match(text: str, candidates: dict[str, tuple[str, ...]], threshold: flo
     read with one character lost beats a two-character label that happens to occur in the text (其他 inside
     "(六)其他处理 1.申请人…"); remaining ties go to the closer bigram overlap (本年废制件数 → 本年废止件数).
     """
-    tkey = key(text)
+    tkey = key(text)[-_MAX_TEXT:]  # labels are short: only the end of a long text can name one (keeps it linear)
     tgrams = _bigrams(tkey)
     best: tuple[int, float, int, str] | None = None
     best_cov = 0.0

@@ -367,6 +367,7 @@ def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
                 else:
                     cat = None
                 if category is not None and not values and (cat is None or cat == category):
+                    pending_label = (pending_label + cell)[-30:]
                     continue  # the rest of a label broken over two lines (其他对外管理服务 / 事项)
                 if cat is not None:
                     close_category()
