@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="intermediate Parquet between stages (default: <curated-dir>/../staging)")
     run.add_argument("--year", action="append", default=[], metavar="Y",
                      help="only these report years (repeatable); default: every year found in the raw folder")
+    sql = sub.add_parser("sql", help="DuckDB over the published Parquet: views, wide and metrics views (issue 5)")
+    sql.add_argument("--curated-dir", type=Path, default=data / "curated",
+                     help="the database file gip.duckdb is (re)written in its parent folder")
+    sql.add_argument("--quarantine-dir", type=Path, default=None, help="default: <curated-dir>/../quarantine")
+    sql.add_argument("-c", "--command", dest="command_sql", default=None, help="run these SQL statements, print the results and exit")
     return p
 
 
@@ -98,16 +103,33 @@ def run(args: argparse.Namespace) -> int:
     print(f"gip: {totals['inputs']} input(s): {totals['curated']} curated, {totals['quarantined']} quarantined, "
           f"{totals['rejected']} rejected in {time.perf_counter() - t0:.1f} s")
     print(f"     curated → {paths.curated_dir}\n     quarantine → {paths.quarantine_dir}")
+    _refresh_duckdb(Path(paths.curated_dir), Path(paths.quarantine_dir))
     if failed:
         print(f"gip: {len(failed)} year(s) failed: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
 
+def _refresh_duckdb(curated: Path, quarantine: Path) -> None:
+    """Re-create the DuckDB views next to the data (BI tools open that file); never fails the run."""
+    try:
+        from .bi import views
+
+        views.build(curated.parent, curated, quarantine).close()
+        print(f"     duckdb → {curated.parent / views.DB_FILE} (gip sql)")
+    except Exception as exc:  # e.g. the file is open in a BI tool: the data is published all the same
+        print(f"gip: duckdb views not refreshed ({type(exc).__name__}: {exc})", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "sql":
+        from .bi.shell import main as sql_main
+
+        return sql_main(args.curated_dir, args.quarantine_dir or args.curated_dir.resolve().parent / "quarantine",
+                        args.command_sql)
     return 2
 
 
