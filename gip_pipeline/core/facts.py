@@ -30,8 +30,8 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
         "warnings": list(parsed.warnings),
         **region_columns(parsed.agency),
     }]
-    out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text}
-                       for s in parsed.sections]
+    out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text,
+                        "line": s.start} for s in parsed.sections]
     out["applications"] = [
         {"report_id": report_id, "row_code": row, "applicant": col, "value": c.value, "raw": c.raw,
          "derived": c.derived, "line": c.line}

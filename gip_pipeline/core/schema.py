@@ -284,7 +284,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         ("region_note", _STR),
     ]),
     "sections": pa.schema([
-        ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR),
+        ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR), ("line", _I64),
     ]),
     "applications": pa.schema([
         ("report_id", _STR), ("row_code", _STR), ("applicant", _STR), ("value", _I64), ("raw", _STR),
@@ -393,6 +393,7 @@ COLUMN_DOCS: dict[str, dict[str, tuple[str, str, str | None]]] = {
         "section_no": ("章节序号", "1 总体情况, 2 主动公开, 3 依申请公开, 4 复议诉讼, 5 问题改进, 6 其他事项", None),
         "heading": ("标题", "the section heading as written (normalized)", None),
         "text": ("正文", "the section text (normalized)", None),
+        "line": ("行号", "1-based line of the section heading in the normalized text", None),
     },
     "applications": {
         "row_code": ("行", "table 三 row code (see the codes below)", None),

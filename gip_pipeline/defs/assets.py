@@ -31,6 +31,17 @@ def _schema_meta(table: str) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema.ALL_SCHEMAS[table]])
 
 
+def _warnings_md(reports: list[dict], limit: int = 50) -> str:
+    """What the parser could not read cleanly, per report (the first `limit` reports with warnings)."""
+    rows = [r for r in reports if r["warnings"]]
+    lines = ["| source file | warnings | first warning |", "|---|---|---|"] + [
+        f"| {r['source_file']} | {len(r['warnings'])} | {r['warnings'][0][:120].replace('|', '/')} |"
+        for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"| … {len(rows) - limit} more | | |")
+    return "\n".join(lines) if rows else "no parse warnings"
+
+
 def _stage(paths: GipPaths, name: str):
     return storage.join(paths.staging, name)
 
@@ -110,7 +121,7 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
             "dagster/row_count": len(out["reports"]), "dagster/column_schema": _schema_meta("reports"),
             "reports": len(out["reports"]), "rejects": len(out["rejects"]),
             "parsed": counts.parsed, "skipped_unchanged": counts.skipped_unchanged,
-            "reports_with_warnings": warned,
+            "reports_with_warnings": warned, "parse_warnings": dg.MetadataValue.md(_warnings_md(out["reports"])),
             **{f"rows_{name}": len(rows) for name, rows in out.items()},
             "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
