@@ -293,6 +293,8 @@ def _damage_for_layout(t: Truth, layout: str) -> None:
 def render(t: Truth, layout: str, rng: random.Random, noise: set[str] = frozenset(),
            group_style: str = "inline") -> str:
     _damage_for_layout(t, layout)
+    if layout == "glued":  # with no separators a stray or lost cell is just another digit string: undetectable
+        noise = set(noise) - {"stray_cell", "lost_cell"}
     parts: list[str] = []
     if "breadcrumb" in noise:
         parts += ["首页 > 政务公开 > 政府信息公开年报", "字号：大 中 小 打印本页"]

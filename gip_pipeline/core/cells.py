@@ -40,6 +40,7 @@ class Token:
     text: str
     line: int | None = None
     glued: bool = False  # a digit run cut from the end of a label cell: the cells' boundaries are unknown
+    group: int | None = None  # tokens split from one cell at white space: may be one number ("1 234")
 
 
 def is_footer(line: str) -> bool:
@@ -58,21 +59,26 @@ def classify(cell: str) -> str:
 def split_cells(line: str) -> list[str]:
     """Non-empty cells of a line: split on tabs, else on `|`, else on runs of white space (PDF text).
     A cell holding only space-separated numbers becomes one cell per number."""
+    return [c for c, _ in split_cells_grouped(line)]
+
+
+def split_cells_grouped(line: str) -> list[tuple[str, int]]:
+    """Like `split_cells`, with the index of the source cell (white-space splits share one index)."""
     if "\t" in line:
         parts = line.split("\t")
     elif "|" in line:
         parts = line.split("|")
     else:
-        parts = line.split()
-    out: list[str] = []
-    for part in parts:
+        return [(c, -1) for c in line.split()]
+    out: list[tuple[str, int]] = []
+    for i, part in enumerate(parts):
         part = part.strip()
         if not part:
             continue
         if _SPACED_NUMS.match(part):
-            out.extend(part.split())
+            out.extend((p, i) for p in part.split())
         else:
-            out.append(part)
+            out.append((part, i))
     return out
 
 
@@ -84,14 +90,18 @@ class Line:
 
 
 def read_line(line: str, lineno: int | None = None) -> Line:
-    cells = split_cells(line)
+    grouped = split_cells_grouped(line)
+    cells = [c for c, _ in grouped]
+    groups = [g if g >= 0 else None for _, g in grouped]
     kinds = [classify(c) for c in cells]
     if kinds.count("na") + kinds.count("num") == 1 and "无" in cells:
         kinds[cells.index("无")] = "text"  # a lone 无 is a label fragment (4. 无 / 正当理由…), not a value
     last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
     label_cells = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "text"]
     stray = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "num"]
-    values = [Token(c, lineno) for c, k in zip(cells[last_text + 1:], kinds[last_text + 1:]) if k in ("num", "na")]
+    values = [Token(c, lineno, group=(lineno or 0) * 1000 + (g if g is not None else 999))
+              for c, k, g in zip(cells[last_text + 1:], kinds[last_text + 1:], groups[last_text + 1:])
+              if k in ("num", "na")]
     if not values and label_cells:
         m = _GLUED_TAIL.search(label_cells[-1])
         if m and m.start() > 0:  # 予以公开2100003: the cells were glued onto the label
@@ -178,6 +188,26 @@ def _glued_splits(digits: str, n: int, identities: list[RowIdentity]):
     yield from rec(0)
 
 
+def _space_merges(tokens: list[Token], k: int):
+    """Readings of the tokens with `k` adjacent pairs from one cell joined as digit groups (1 + 234 → 1 234)."""
+    joinable = [i for i in range(len(tokens) - 1)
+                if tokens[i].group is not None and tokens[i].group == tokens[i + 1].group
+                and re.fullmatch(r"\d{1,3}", tokens[i].text) and re.fullmatch(r"\d{3}", tokens[i + 1].text)]
+    for picks in itertools.combinations(joinable, k):
+        if any(b - a < 2 for a, b in zip(picks, picks[1:])):
+            continue
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            if i in picks:
+                out.append(Token(f"{tokens[i].text} {tokens[i + 1].text}", tokens[i].line))
+                i += 2
+            else:
+                out.append(tokens[i])
+                i += 1
+        yield out
+
+
 @dataclass
 class Fit:
     cells: list[Cell]
@@ -214,7 +244,7 @@ def fit_row(tokens: list[Token], n: int, identities: list[RowIdentity], what: st
         return Fit([Cell(None, None, False, line) for _ in range(n)], warnings, [])
     elif len(tokens) > n:
         k = len(tokens) - n
-        kind = f"{k} stray value(s)"
+        kind = f"{k} stray value(s) or number(s) with spaces inside"
         ints = [parse_number(t.text)[0] for t in tokens]
         for drop in itertools.combinations(range(len(tokens)), k):
             keep = [i for i in range(len(tokens)) if i not in drop]
@@ -222,6 +252,10 @@ def fit_row(tokens: list[Token], n: int, identities: list[RowIdentity], what: st
             if all(isinstance(v, int) for v in vec) and holds(vec, identities):
                 solutions.setdefault(tuple(vec), [Cell(ints[i], tokens[i].text, True, tokens[i].line)
                                                   for i in keep])
+        for merged in _space_merges(tokens, k):  # "1 234" is one number written with a space inside
+            vec = [parse_number(t.text.replace(" ", ""))[0] for t in merged]
+            if all(isinstance(v, int) for v in vec) and holds(vec, identities):
+                solutions.setdefault(tuple(vec), [Cell(v, t.text, True, t.line) for v, t in zip(vec, merged)])
     else:
         k = n - len(tokens)
         kind = f"{k} lost cell(s)"

@@ -52,7 +52,12 @@ def _cjk_score(text: str) -> float:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name). Raises DecodeError with a reject reason when the bytes are not text."""
+    """Return (text, encoding name). Raises DecodeError with a reject reason when the bytes are not text.
+
+    A text with a few stray NUL bytes (< 1 %) is read without them ("+nul-stripped"); a UTF-8 text with a few
+    invalid bytes (< 0.5 % of characters) is read with U+FFFD in their place ("+replaced"), since reading it as
+    GB18030 would turn every character into a wrong one.
+    """
     if not data.strip():
         raise DecodeError("empty", f"{len(data)} bytes, no text")
     for bom, enc in _BOMS:
@@ -63,25 +68,33 @@ def decode(data: bytes) -> tuple[str, str]:
                 raise DecodeError("undecodable", f"{enc} BOM but invalid bytes at {exc.start}") from exc
     if data.startswith(_BINARY_MAGIC):
         raise DecodeError("binary", f"binary signature {data[:4]!r}")
-    if b"\x00" in data[:4096]:
-        raise DecodeError("binary", "NUL bytes in the first 4 KiB")
+    suffix = ""
+    nuls = data.count(b"\x00")
+    if nuls:
+        if nuls > len(data) // 100:
+            raise DecodeError("binary", f"{nuls} NUL bytes in {len(data)} bytes")
+        data, suffix = data.replace(b"\x00", b""), "+nul-stripped"
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8" + suffix
     except UnicodeDecodeError:
         pass
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    if bad <= len(lenient) // 200 and _cjk_score(lenient[:65536]) > 0.9:
+        return lenient, f"utf-8+replaced({bad})" + suffix
     best: tuple[float, str, str] | None = None
     sample = data[:65536]
     for enc in ("gb18030", "big5"):
         try:
-            data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
         score = _cjk_score(sample.decode(enc, errors="replace"))
         if best is None or score > best[0]:
-            best = (score, enc, data.decode(enc))
+            best = (score, enc, text)
     if best is None or best[0] < 0.8:
         raise DecodeError("undecodable", "not valid UTF-8, GB18030 or Big5")
-    return best[2], best[1]
+    return best[2], best[1] + suffix
 
 
 @lru_cache(maxsize=1)
