@@ -48,12 +48,20 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
 
 
 def identity_operands(report_id: str, fmt: str, applications: dict[tuple[str, str], Cell],
-                      review: dict[tuple[str, str], Cell]) -> list[dict]:
-    """One row per identity instance: the sums of both sides (null when a cell is null) and the cells involved.
+                      review: dict[tuple[str, str], Cell], unread: dict[str, list[str]] | None = None) -> list[dict]:
+    """One row per identity instance: the sums of both sides (null when a cell is null) and the cells involved,
+    plus one `complete` row per table (parts found = parts expected).
 
     Equality itself is decided by the Great Expectations suite generated from the same declarations.
     """
     rows = []
+    expected = {"applications": len(schema.application_rows(fmt)), **schema.COMPLETENESS_EXPECTED}
+    for table, missing in (unread or {}).items():
+        rows.append({"report_id": report_id, "family": "complete", "check": f"complete:{table}",
+                     "lhs": expected[table] - len(missing), "rhs": expected[table], "missing": "",
+                     "detail": (f"{expected[table] - len(missing)} of {expected[table]} found"
+                                + (f"; not found: {', '.join(missing)}" if missing else "")),
+                     "cells": json.dumps({"not_found": missing}, ensure_ascii=False)})
     for ident in schema.application_identities(fmt) + schema.review_identities():
         cells = applications if ident.table == "applications" else review
         lhs_vals = [cells.get(c, Cell(None, None)).value for c in ident.lhs]

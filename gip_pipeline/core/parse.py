@@ -63,6 +63,7 @@ class ParsedReport:
     disclosure: list[tuple[str, str, str, Cell, str | None]]  # item, category, metric, cell, unit
     warnings: list[str] = field(default_factory=list)
     year_source: str | None = None  # "title", "statistics_period" or "folder"
+    unread: dict[str, list[str]] = field(default_factory=dict)  # table -> the parts never found (cut-off text)
 
 
 # ------------------------------------------------------------------------------------------------ sections
@@ -221,8 +222,8 @@ def _resolve_with_table(fmt: str, cells: dict[tuple[str, str], Cell], ambiguous:
                 progress = True
 
 
-def parse_applications(numbered: list[tuple[int, str]], fmt: str, warnings: list[str]
-                       ) -> dict[tuple[str, str], Cell]:
+def parse_applications(numbered: list[tuple[int, str]], fmt: str, warnings: list[str],
+                       unread: list[str] | None = None) -> dict[tuple[str, str], Cell]:
     rows = schema.application_rows(fmt)
     labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
     found: dict[str, list[Token]] = {}
@@ -244,7 +245,11 @@ def parse_applications(numbered: list[tuple[int, str]], fmt: str, warnings: list
     n = len(schema.APPLICANT_CODES)
     for row in rows:
         if row not in found:
-            warnings.append(f"applications: row {row} not found; its cells are null")
+            last = max((v[-1].line or 0 for v in found.values()), default=None)
+            warnings.append(f"applications: row {row} not found; its cells are null"
+                            + (f" (the last row read ends at line {last})" if last else ""))
+            if unread is not None:
+                unread.append(row)
             fitted = [Cell(None, None)] * n
         else:
             fit = fit_row(found[row], n, _row_identity_positions(fmt, row), f"applications row {row}")
@@ -428,6 +433,8 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
     missing = [n for n in range(1, 7) if n not in by_no]
     if missing:
         warnings.append(f"sections not found: {missing}")
+    unread: dict[str, list[str]] = {"applications": [], "review_litigation": [],
+                                    "sections": [str(n) for n in schema.TABLE_SECTIONS if n not in by_no]}
     title, agency, year, year_source, published = read_metadata(lines, preamble, fallback_year)
     if agency is None:
         warnings.append("agency not found in the title")
@@ -435,8 +442,11 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
         warnings.append("report year not stated")
     sec3 = by_no[3]
     fmt = detect_format("\n".join(sec3.lines))
-    applications = parse_applications(sec3.numbered(), fmt, warnings)
+    applications = parse_applications(sec3.numbered(), fmt, warnings, unread["applications"])
     review = parse_review(by_no[4].numbered() if 4 in by_no else [], warnings)
+    if all(c.value is None and c.raw is None for c in review.values()) and \
+            any("no row of values" in w for w in warnings):
+        unread["review_litigation"].append("value row")
     disclosure, disclosure_format = parse_disclosure(by_no[2].numbered() if 2 in by_no else [], warnings)
     return ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
-                        disclosure, warnings, year_source)
+                        disclosure, warnings, year_source, unread)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Table 三: applications (收到和处理政府信息公开申请情况)
@@ -214,7 +214,11 @@ IDENTITY_FAMILIES: dict[str, str] = {
     "outcome_sum": "三(七) 总计 = sum of the outcome rows (一)…(六), per applicant column",
     "row_sum": "总计 column = sum of the six applicant columns, per row",
     "review_sum": "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结, per review/litigation group",
+    "complete": "every row of table 三, the value row of table 四 and the table sections (二 三 四) were found: "
+                "a report cut off or damaged cannot pass gates it was never assessed on",
 }
+COMPLETENESS_EXPECTED: dict[str, int] = {"review_litigation": 1, "sections": 3}  # applications: its row count
+TABLE_SECTIONS = (2, 3, 4)
 
 
 # Identities across report years, reported with severity `warning` (a reorganisation breaks them legitimately):

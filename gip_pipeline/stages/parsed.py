@@ -28,5 +28,6 @@ def parse_normalized(normalized_rows: list[dict]) -> dict[str, list[dict]]:
         rid = n["report_id"]
         for table, rows in fact_rows(rid, parsed, n, n).items():
             out[table].extend(rows)
-        out["identity_operands"].extend(identity_operands(rid, parsed.format, parsed.applications, parsed.review))
+        out["identity_operands"].extend(identity_operands(rid, parsed.format, parsed.applications, parsed.review,
+                                                            parsed.unread))
     return out
