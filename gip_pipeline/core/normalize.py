@@ -21,6 +21,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '
                          "—": "-", "–": "-", "―": "-", "‒": "-", "−": "-", "─": "-", "－": "-",
                          "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
                          "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u2007": " ", "\u2008": " "})
+_CJK = re.compile("[\u4e00-\u9fff]")
 _DROP = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -108,16 +109,24 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def _differing(a: str, b: str) -> int:
+    """How many characters a step changed (the length difference when it changed the length)."""
+    if a == b:
+        return 0
+    if len(a) != len(b):
+        return abs(len(a) - len(b))
+    return sum(1 for x, y in zip(a, b) if x != y)
+
+
 def normalize_text(text: str) -> tuple[str, dict[str, int]]:
     """Canonical text: t2s, NFKC (full-width → half-width), one quote/dash/space form, LF line endings."""
     changes: dict[str, int] = {}
     simplified = to_simplified(text)
-    changes["t2s_chars"] = sum(1 for a, b in zip(text, simplified) if a != b)
+    changes["t2s_chars"] = _differing(text, simplified)
     out = simplified.replace("\r\n", "\n").replace("\r", "\n")
     changes["line_endings"] = simplified.count("\r")
     nfkc = unicodedata.normalize("NFKC", out)
-    changes["nfkc_chars"] = sum(1 for a, b in zip(out, nfkc) if a != b) if len(out) == len(nfkc) else abs(
-        len(out) - len(nfkc)) or 1
+    changes["nfkc_chars"] = _differing(out, nfkc)
     out = nfkc.translate(_QUOTES)
     dropped = _DROP.findall(out)
     changes["control_chars_removed"] = len(dropped)
@@ -129,6 +138,7 @@ def normalize_text(text: str) -> tuple[str, dict[str, int]]:
 def normalize(data: bytes) -> NormalizedText:
     text, encoding = decode(data)
     norm, changes = normalize_text(text)
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    script = "traditional" if cjk and changes.get("t2s_chars", 0) >= max(10, 0.03 * cjk) else "simplified"
+    t2s = changes.get("t2s_chars", 0)
+    cjk = len(_CJK.findall(text)) if t2s >= 10 else 0
+    script = "traditional" if cjk and t2s >= max(10, 0.03 * cjk) else "simplified"
     return NormalizedText(norm, encoding, script, changes)

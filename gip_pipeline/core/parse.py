@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import schema
 from .cells import Cell, Token, classify, fit_row, holds, is_footer, parse_number, read_line, split_cells
@@ -158,6 +159,7 @@ def detect_format(text: str) -> str:
     return "2021" if any(w in text for w in ("逾期不补正", "缴纳费用", "收费通知")) else "2019"
 
 
+@lru_cache(maxsize=None)
 def _row_identity_positions(fmt: str, row: str) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     idx = {c: i for i, c in enumerate(schema.APPLICANT_CODES)}
     return [(tuple(idx[c] for _, c in i.lhs), tuple(idx[c] for _, c in i.rhs))

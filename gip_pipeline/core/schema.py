@@ -8,6 +8,7 @@ from the declarations here, so a change happens in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -73,12 +74,14 @@ _ROWS_2019_EXCLUDED = {"other_overdue_correction", "other_overdue_fee", "other_o
 FORMATS = ("2019", "2021")
 
 
+@lru_cache(maxsize=None)
 def application_rows(fmt: str) -> tuple[str, ...]:
     """Row codes of table 三 in the order the national format prints them (23 rows in 2019, 25 in 2021)."""
     excluded = _ROWS_2021_EXCLUDED if fmt == "2021" else _ROWS_2019_EXCLUDED
     return tuple(r.code for r in APPLICATION_ROWS if r.code not in excluded)
 
 
+@lru_cache(maxsize=None)
 def outcome_rows(fmt: str) -> tuple[str, ...]:
     """The disposition rows whose sum is (七)总计."""
     rows = application_rows(fmt)
@@ -230,6 +233,7 @@ CROSS_YEAR_FAMILIES: dict[str, str] = {
 CROSS_YEAR_CELLS: tuple[str, str] = ("carried_over", "carried_forward")  # (row in year t, row in year t−1)
 
 
+@lru_cache(maxsize=None)
 def application_identities(fmt: str) -> tuple[Identity, ...]:
     rows = application_rows(fmt)
     out: list[Identity] = []
@@ -246,6 +250,7 @@ def application_identities(fmt: str) -> tuple[Identity, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
 def review_identities() -> tuple[Identity, ...]:
     return tuple(
         Identity("review_sum", "review_litigation", IDENTITY_FAMILIES["review_sum"],
@@ -254,6 +259,7 @@ def review_identities() -> tuple[Identity, ...]:
     )
 
 
+@lru_cache(maxsize=None)
 def row_identities(fmt: str, row: str) -> tuple[Identity, ...]:
     return tuple(i for i in application_identities(fmt) if i.name == "row_sum" and i.instance == row)
 
