@@ -120,3 +120,33 @@ def test_table_row_headings_are_not_section_headings():
              "四、结转下年度继续办理\t0", "四、政府信息公开行政复议、行政诉讼情况", "0"]
     _, sections = split_sections(lines)
     assert [(s.number, len(s.lines)) for s in sections] == [(1, 1), (3, 2), (4, 1)]
+
+
+def test_label_variants_and_typos_map_to_their_own_rows():
+    from gip_pipeline.core.parse import parse_applications
+
+    rows = {  # variant label as printed → row it must land on (each row gets a distinct number)
+        "一、本年新收政府信息公开申请数量": "new_received", "二、上年结转政府信息公开申请数量": "carried_over",
+        "三、本年度办理结果 (一)予以公开": "granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)": "partially_granted",
+        "(三)不予公开 1．属于国家秘密": "denied_state_secret", "2.其他法律行政止公开": "denied_prohibited_by_law",
+        "3.危及'三安全一稳定'": "denied_three_safeties", "4.保护第三方合法权益": "denied_third_party_rights",
+        "5.属于三类内部事务信息": "denied_internal_affairs", "6.属于四类过程性信息": "denied_process_information",
+        "7.属于行政执法案卷": "denied_enforcement_files", "8.属于行政查询事项": "denied_administrative_inquiry",
+        "(四)无法提供 1.本机关不掌握相关政府信息": "unavailable_not_held",
+        "2.没有现成信息需要另行制作": "unavailable_needs_creation", "3.补正后申请内容\n仍不明确": "unavailable_still_unclear",
+        "(五)不予处理 1.信访举报投诉类申请": "unprocessed_petition", "2.重复申请": "unprocessed_repeated",
+        "3.要求提供公开出版物": "unprocessed_publication", "4.无正当理由大量反复申请": "unprocessed_mass_repetitive",
+        "5.要求行政机关确认或重新出具已获取信息": "unprocessed_confirm_existing", "(六)其他处理": "other_handling",
+        "(七)总计": "total_processed", "四、结转下年度继续办理": "carried_forward",
+    }
+    lines = []
+    for i, label in enumerate(rows, 1):
+        head, _, tail = label.rpartition("\n")
+        if head:
+            lines.append(head)
+        lines.append("\t".join([tail or label] + [str(i)] * 6 + [str(6 * i)]))
+    warnings: list[str] = []
+    cells = parse_applications(list(enumerate(lines, 1)), "2019", warnings)
+    for i, row in enumerate(rows.values(), 1):
+        assert [cells[(row, c)].value for c in schema.APPLICANT_CODES] == [i] * 6 + [6 * i], (row, warnings)
+    assert warnings == []
