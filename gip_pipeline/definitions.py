@@ -6,12 +6,13 @@ from .defs.assets import ASSETS
 from .defs.automation import SCHEDULES, SENSORS
 from .defs.checks import CHECKS
 from .defs.jobs import pipeline_job
+from .defs.report_assets import REPORT_ASSETS
 from .defs.resources import GipPaths
 
 
 def build_defs(paths: GipPaths | None = None) -> dg.Definitions:
     """Shared by the CLI, the webserver and the tests, so all three run the same assets."""
-    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[pipeline_job], schedules=SCHEDULES,
+    return dg.Definitions(assets=ASSETS + REPORT_ASSETS, asset_checks=CHECKS, jobs=[pipeline_job], schedules=SCHEDULES,
                           sensors=SENSORS, resources={"paths": paths or GipPaths()})
 
 

@@ -43,6 +43,7 @@ def _isolated_dagster_home(tmp_path_factory):
     """Tests never write run history into the repo's .dagster_home (the CLI's default)."""
     import os
 
+    os.environ.setdefault("GIP_GX_DATA_DOCS", "0")  # ~10 s a year; test_bi runs them for real on the seeds
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     old = os.environ.get("DAGSTER_HOME")

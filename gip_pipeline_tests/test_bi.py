@@ -4,6 +4,7 @@ suggested repairs and the Parquet field metadata, each asserted on the values th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,12 @@ def seed_run(tmp_path_factory):
     raw.mkdir()
     for seed in SEED_FILES:
         shutil.copy(seed, raw / seed.name)
-    paths, results = run_years(tmp, raw, ["2022", "2023"])
+    old = os.environ.get("GIP_GX_DATA_DOCS")
+    os.environ["GIP_GX_DATA_DOCS"] = "1"  # the real GX Data Docs, once, here
+    try:
+        paths, results = run_years(tmp, raw, ["2022", "2023"])
+    finally:
+        os.environ["GIP_GX_DATA_DOCS"] = old or "0"
     assert all(r.success for r in results)
     return tmp, paths, results
 
@@ -198,3 +204,127 @@ def test_parquet_files_carry_labels(seed_run):
     assert meta[b"label_zh"].decode() == "行"
     assert json.loads(meta[b"codes"])["granted"] == "三(一) 予以公开"
     assert sch.metadata[b"label_zh"].decode() == schema.TABLE_DOCS["applications"][0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quality report: linked from the Dagster materialization, opened in a real headless Chromium
+# ---------------------------------------------------------------------------------------------------------------
+ARTIFACTS = REPO / "gip_pipeline_tests" / "artifacts"
+
+
+def _report_meta(results, year: str) -> dict:
+    for result in results:
+        for mat in result.asset_materializations_for_node("quality_report"):
+            if mat.partition == year:
+                return mat.metadata
+    raise AssertionError(f"no quality_report materialization for {year}")
+
+
+def _browser() -> str | None:
+    return next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+
+
+def _chromium(url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium installed (.ci/run installs Debian's chromium)")
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    profile.mkdir()
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+           "--virtual-time-budget=3000", *args, url]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_quality_report_is_linked_and_offline(seed_run):
+    _, _, results = seed_run
+    meta = _report_meta(results, "2023")
+    page = Path(meta["quality_report"].value)
+    assert page.is_file() and meta["quality_report_url"].value == page.resolve().as_uri()
+    assert meta["quarantined"].value == 1
+    text = page.read_text("utf-8")
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    assert "<link" not in text and "src=" not in text  # nothing to fetch: CSS, charts and script are inline
+
+
+def test_gx_data_docs_are_built(seed_run):
+    _, _, results = seed_run
+    meta = _report_meta(results, "2023")
+    index = Path(meta["gx_data_docs"].value)
+    assert index.is_file()
+    site = index.parent
+    assert list((site / "expectations").rglob("gip_identities.html"))
+    assert meta["gx_validations"].value >= 7
+    # one stored result per year: 2022 holds, 2023 fails (seed 003), and the site says so
+    pages = [p.read_text("utf-8") for p in (site / "validations" / "gip_identities").rglob("*.html")]
+    status = sorted("Failed" if '<i class="fas fa-times text-danger" aria-hidden="true"></i> Failed' in p
+                    else "Succeeded" for p in pages)
+    assert status == ["Failed", "Succeeded"]
+    assert meta["gx_validations_passed"].value < meta["gx_validations"].value
+
+
+def test_quality_report_in_headless_chromium(seed_run, tmp_path):
+    _, _, results = seed_run
+    page_2023 = Path(_report_meta(results, "2023")["quality_report"].value)
+    page_2022 = Path(_report_meta(results, "2022")["quality_report"].value)
+    dom = _chromium(page_2023.resolve().as_uri(), tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html_ = dom.stdout
+    # seed 003 is there, its 总计 row marked as the inconsistent one, its stated cells in the grid
+    assert "盘锦市双台子区人民政府办公室" in html_ and "003_361b891b134c88b9.txt" in html_
+    assert 'data-row="total_processed" class="failing"' in html_
+    assert 'class="n bad" data-cell="total_processed.commercial_enterprise">6<' in html_
+    assert "suggested repair" in html_ and "row_sum:total_processed" in html_
+    assert "CONSOLE" not in dom.stderr or "Uncaught" not in dom.stderr
+
+    dom22 = _chromium(page_2022.resolve().as_uri(), tmp_path, "--dump-dom")
+    assert dom22.returncode == 0
+    # 2022's curated reports refused nothing: outcome mix and top bodies are drawn, refusal reasons say "no data"
+    assert 'data-charts="2" data-charts-rendered="2"' in dom22.stdout
+    assert 'id="chart-refusals">no data for this chart' in dom22.stdout
+    assert "濮阳经济技术开发区" in dom22.stdout  # the top body by requests (9)
+    errors = [line for line in dom22.stderr.splitlines() if "CONSOLE" in line and ("Error" in line or "Uncaught" in line)]
+    assert errors == []
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for year, page in (("2023", page_2023), ("2022", page_2022)):
+        shot = ARTIFACTS / f"quality-report-{year}.png"
+        out = _chromium(page.resolve().as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1280,2600",
+                        "--hide-scrollbars")
+        assert out.returncode == 0 and shot.is_file() and shot.stat().st_size > 20_000
+
+
+def test_data_dictionary_is_current_and_matches_real_columns(seed_run):
+    from gip_pipeline.bi import dictionary
+
+    assert dictionary.DOC.read_text("utf-8") == dictionary.render(), \
+        "docs/data_dictionary.md is stale: run `python -m gip_pipeline.bi.dictionary`"
+    tmp, _, _ = seed_run
+    real: dict[str, set[str]] = {}
+    for dest in ("curated", "quarantine"):
+        for f in (tmp / dest).glob("*/year=*/*.parquet"):
+            real.setdefault(f.parts[-3], set()).update(pq.read_schema(f).names + ["year"])
+        for f in (tmp / dest).glob("rejects/*.parquet"):
+            real.setdefault("rejects", set()).update(pq.read_schema(f).names)
+    documented: dict[str, set[str]] = {}
+    for table, column, _, label, meaning, _ in dictionary.entries():
+        assert label and meaning, (table, column)
+        documented.setdefault(table, set()).add(column)
+    for table, cols in real.items():  # the seeds have no rejects; every other table exists in the output
+        assert documented[table] == cols, table
+    assert set(real) >= set(schema.FACT_TABLES)
+
+
+def test_readme_questions_run(con):
+    import re
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("Three questions to start with:", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    queries = [q for q in re.split(r";\s*\n", block) if q.strip() and not q.strip().startswith("--") or
+               "SELECT" in q]
+    assert len(queries) == 3
+    for q in queries:
+        con.execute(q).fetchall()
+    rows = con.execute(queries[1]).fetchall()
+    assert (2022, "黑龙江省", 2, 1.0, 0.0) in rows

@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = Path(sys.executable).with_name("dagster")
-EXPECTED_ASSETS = {"raw_report_inventory", "normalized_reports", "parsed_reports", "fact_tables"}
+EXPECTED_ASSETS = {"raw_report_inventory", "normalized_reports", "parsed_reports", "fact_tables", "quality_report"}
 WORKSPACE_QUERY = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
     name loadStatus locationOrLoadError { __typename ... on PythonError { message stack } } } } } }"""
 ASSETS_QUERY = """{ assetNodes { assetKey { path }

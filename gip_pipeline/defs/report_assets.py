@@ -1,0 +1,88 @@
+"""`quality_report`: the human-readable quality page (and GX Data Docs) of each year, downstream of the publish.
+
+A separate small asset so a report problem never blocks or rolls back a publish, and so the page is linked from
+the Dagster UI as the year's materialization metadata (a path and a file:// URL to the run's own page).
+"""
+
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from ..stages import storage
+from ..stages.location import is_local, local_path
+from .assets import GROUP, fact_tables, record
+from .partitions import BACKFILL_POLICY, REPORT_YEARS
+from .resources import GipPaths, default_data_dir
+
+REPORT_TABLES = ("reports", "applications", "review_litigation", "quality")
+
+
+def reports_root(paths: GipPaths) -> Path:
+    """`$GIP_REPORTS_DIR`, else `reports/` beside a local curated folder, else the repo's `data/reports/`."""
+    if env := os.environ.get("GIP_REPORTS_DIR"):
+        return Path(env)
+    return local_path(paths.curated_dir).parent / "reports" if is_local(paths.curated_dir) \
+        else default_data_dir() / "reports"
+
+
+def gx_data_docs_enabled() -> bool:
+    """GX Data Docs cost ~10 s a year (a file context in a child process); `GIP_GX_DATA_DOCS=0` skips them."""
+    return os.environ.get("GIP_GX_DATA_DOCS", "1") != "0"
+
+
+@dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[fact_tables], kinds={"python", "html"},
+          backfill_policy=BACKFILL_POLICY)
+def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
+    """Per year: an offline HTML page of the year's checks, quarantined reports (grids) and charts; GX Data Docs."""
+    from ..bi.quality_report import render
+
+    root = reports_root(paths)
+    for year in context.partition_keys:
+        t0 = time.perf_counter()
+        curated = {t: storage.read_partition(paths.curated, t, year) for t in REPORT_TABLES}
+        quarantine = {t: storage.read_partition(paths.quarantine, t, year) for t in REPORT_TABLES}
+        rejects_path = storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")
+        rejects = _read_file(rejects_path)
+        page = render(year, curated, quarantine, rejects, run_id=context.run.run_id)
+        folder = root / f"year={year}"
+        (folder / "runs").mkdir(parents=True, exist_ok=True)
+        run_page = folder / "runs" / f"quality-{context.run.run_id}.html"
+        run_page.write_text(page, encoding="utf-8")
+        latest = folder / "quality.html"
+        tmp = latest.with_suffix(".html.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, latest)
+        metadata = {"quality_report": dg.MetadataValue.path(str(run_page)),
+                    "quality_report_url": dg.MetadataValue.url(run_page.resolve().as_uri()),
+                    "latest": dg.MetadataValue.path(str(latest)),
+                    "quarantined": quarantine["reports"].num_rows, "curated": curated["reports"].num_rows}
+        if gx_data_docs_enabled():
+            from ..bi.gx_docs import build_in_subprocess
+
+            docs = build_in_subprocess(root, str(paths.curated), str(paths.quarantine), str(paths.staging), year)
+            metadata["gx_data_docs"] = dg.MetadataValue.path(docs["index"])
+            metadata["gx_data_docs_url"] = dg.MetadataValue.url(Path(docs["index"]).resolve().as_uri())
+            metadata["gx_validations_passed"] = sum(docs["results"].values())
+            metadata["gx_validations"] = len(docs["results"])
+        metadata["seconds"] = round(time.perf_counter() - t0, 3)
+        context.log.info(f"quality report for {year}: {run_page}")
+        record(context, year, metadata)
+    return dg.MaterializeResult()
+
+
+def _read_file(path: str):
+    import pyarrow.parquet as pq
+
+    from ..core import schema
+    from ..stages.location import resolve
+
+    fs, p = resolve(path)
+    try:
+        return pq.read_table(p, filesystem=fs)
+    except (FileNotFoundError, OSError):
+        return schema.TABLE_SCHEMAS["rejects"].empty_table()
+
+
+REPORT_ASSETS = [quality_report]
