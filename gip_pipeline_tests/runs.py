@@ -54,6 +54,7 @@ def fact_metadata(results: list[dg.ExecuteInProcessResult]) -> dict[str, dict]:
 
 
 def published_bytes(out: Path) -> dict[str, bytes]:
-    """Every published file (curated and quarantine), by path relative to `out`."""
+    """Every file a reader sees (curated and quarantine, hidden `.writing/` excluded), by path relative to `out`."""
     return {p.relative_to(out).as_posix(): p.read_bytes()
-            for d in ("curated", "quarantine") for p in sorted((out / d).rglob("*")) if p.is_file()}
+            for d in ("curated", "quarantine") for p in sorted((out / d).rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}

@@ -50,7 +50,7 @@ def _prepare(root: str | Path, final: str, data: pa.Table, year: str) -> Pending
     tmp_dir = f"{base}/{WRITING}/{year}-{uuid.uuid4().hex}"
     if isinstance(fs, pafs.LocalFileSystem):
         fs.create_dir(tmp_dir, recursive=True)
-    tmp = f"{tmp_dir}/{PART_FILE}"
+    tmp = f"{tmp_dir}/{PART_FILE}.tmp"  # no reader glob (`*.parquet`) ever matches a file being written
     pq.write_table(data, tmp, filesystem=fs, compression="zstd")
     return PendingWrite(str(root), final, tmp)
 
