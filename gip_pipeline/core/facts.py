@@ -29,6 +29,7 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
         "parser_version": schema.PARSER_VERSION,
         "warnings": list(parsed.warnings),
         **region_columns(parsed.agency),
+        "container": normalized.get("container") or "txt", "converter": normalized.get("converter"),
     }]
     out["sections"] = [{"report_id": report_id, "section_no": s.number, "heading": s.heading, "text": s.text,
                         "line": s.start} for s in parsed.sections]

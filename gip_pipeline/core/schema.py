@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Table 三: applications (收到和处理政府信息公开申请情况)
@@ -275,6 +275,9 @@ REJECT_REASONS: dict[str, str] = {
     "unsupported_format": "a pre-2019 report (统计表 without 申请人情况 columns): no 2019/2021 table to read",
     "unreadable": "the file could not be read (permissions or I/O error)",
     "duplicate": "the same bytes as another input file",
+    "needs_ocr": "a PDF without a text layer (a scan): no text to read without OCR",
+    "unsupported_container": "a container no converter here reads: .doc/.wps (OLE2) or a ZIP that is not a DOCX",
+    "corrupt_container": "a PDF, DOCX or HTML file that cannot be opened (damaged, truncated or encrypted)",
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -292,6 +295,8 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         # region, derived from `agency` (core/region.py); null with `region_note` saying why when it cannot be
         ("province", _STR), ("city", _STR), ("county", _STR), ("division_code", _STR), ("division_level", _STR),
         ("region_note", _STR),
+        # how the raw file was read (gip_pipeline/containers): txt / html / pdf / docx, and the converter
+        ("container", _STR), ("converter", _STR),
     ]),
     "sections": pa.schema([
         ("report_id", _STR), ("section_no", _I64), ("heading", _STR), ("text", _STR), ("line", _I64),
@@ -329,7 +334,7 @@ STAGING_SCHEMAS: dict[str, pa.Schema] = {
     "normalized_reports": pa.schema([
         ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64),
         ("folder_year", _I64), ("encoding", _STR), ("script", _STR), ("changes", _STR), ("text", _STR),
-        ("reject_reason", _STR), ("reject_detail", _STR),
+        ("reject_reason", _STR), ("reject_detail", _STR), ("container", _STR), ("converter", _STR),
     ]),
     "identity_operands": pa.schema([
         ("report_id", _STR), ("family", _STR), ("check", _STR), ("lhs", _I64), ("rhs", _I64), ("missing", _STR),
@@ -398,6 +403,10 @@ COLUMN_DOCS: dict[str, dict[str, tuple[str, str, str | None]]] = {
         "division_code": ("行政区划代码", "GB/T 2260 six-digit code of the most specific division resolved", None),
         "division_level": ("区划级别", "`province`, `city` or `county`: the level division_code is at", None),
         "region_note": ("区划说明", "why the region is null or incomplete (ambiguous name, no division named)", None),
+        "container": ("文件格式", "the raw file's container: `txt`, `html`, `pdf` or `docx` (from its bytes, then its "
+                                "extension)", None),
+        "converter": ("转换工具", "library and version that turned the container into text (e.g. `pdfplumber 0.11.10 "
+                                "(pdfminer.six 20260107)`); null for plain text", None),
     },
     "sections": {
         "section_no": ("章节序号", "1 总体情况, 2 主动公开, 3 依申请公开, 4 复议诉讼, 5 问题改进, 6 其他事项", None),

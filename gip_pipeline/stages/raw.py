@@ -10,7 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from ..core.normalize import DecodeError, decode, to_simplified
+from ..containers import to_text
+from ..core.normalize import DecodeError, to_simplified
 from ..core.parse import read_metadata
 from . import location
 
@@ -28,7 +29,7 @@ def folder_year(rel_path: str) -> int | None:
 def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
     """(year, source) where source is 'title', 'statistics_period' or 'folder'."""
     try:
-        text, _ = decode(data)
+        text = to_text(data, rel_path).text  # HTML/PDF/DOCX converted (kept in memory for the next stage)
     except DecodeError:
         text = ""
     head = to_simplified(text[:4000]) if text else ""

@@ -1,0 +1,145 @@
+"""DOCX → text, tables as TAB grids (python-docx for the package, the WordprocessingML read directly).
+
+The body is read in document order: a paragraph is a line (its runs joined; tabs and line breaks inside it break
+it into cells or lines as Word shows them); a table is an exact grid: `w:gridSpan` (colspan) and `w:vMerge`
+(rowspan: `restart` starts a merged cell, continuation cells are positions it covers) expanded, `w:gridBefore` /
+`w:gridAfter` keep the row aligned to the table's columns; a cell's paragraphs are joined into one cell. A table
+nested in a cell is read into that cell's text. Text in content controls (`w:sdt`) and tracked insertions
+(`w:ins`) is read; deleted text (`w:del`) is not.
+"""
+
+from __future__ import annotations
+
+from ..core.normalize import DecodeError
+from .grid import join_pieces, table_lines
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def version() -> str:
+    from importlib.metadata import version as v
+
+    return f"python-docx {v('python-docx')}"
+
+
+def _val(el, name: str, default: str | None = None) -> str | None:
+    child = el.find(f"{W}{name}") if el is not None else None
+    if child is None:
+        return default
+    return child.get(f"{W}val", "")
+
+
+def _para_text(p) -> str:
+    """A paragraph's visible text: runs joined, w:tab as TAB, w:br/w:cr as a line break; w:del skipped."""
+    out: list[str] = []
+    for el in p.iter():
+        tag = el.tag
+        if tag == f"{W}t":
+            if not _deleted(el, p):
+                out.append(el.text or "")
+        elif tag == f"{W}tab" and el.getparent() is not None and el.getparent().tag == f"{W}r":
+            out.append("\t")
+        elif tag in (f"{W}br", f"{W}cr"):
+            out.append("\n")
+    return "".join(out)
+
+
+def _deleted(el, stop) -> bool:
+    anc = el.getparent()
+    while anc is not None and anc is not stop:
+        if anc.tag == f"{W}del":
+            return True
+        anc = anc.getparent()
+    return False
+
+
+def _cell_text(tc) -> str:
+    pieces: list[str] = []
+    for child in tc:
+        if child.tag == f"{W}p":
+            pieces.append(_para_text(child).replace("\t", " "))
+        elif child.tag == f"{W}tbl":
+            pieces.extend(" ".join(c for c in row if c) for row in _grid(child))
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                pieces.append(_cell_text(content))
+    return join_pieces(pieces)
+
+
+def _cells(tr):
+    """The row's w:tc, including those wrapped in content controls."""
+    for child in tr:
+        if child.tag == f"{W}tc":
+            yield child
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _cells(content)
+
+
+def _rows(tbl):
+    for child in tbl:
+        if child.tag == f"{W}tr":
+            yield child
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _rows(content)
+
+
+def _grid(tbl) -> list[list[str | None]]:
+    grid: list[list[str | None]] = []
+    for tr in _rows(tbl):
+        trpr = tr.find(f"{W}trPr")
+        row: list[str | None] = [None] * int(_val(trpr, "gridBefore", "0") or 0)
+        for tc in _cells(tr):
+            tcpr = tc.find(f"{W}tcPr")
+            span = max(1, min(int(_val(tcpr, "gridSpan", "1") or 1), 200))
+            vmerge = _val(tcpr, "vMerge")
+            if vmerge is not None and vmerge != "restart":  # continuation of the merged cell above
+                row.extend([None] * span)
+                continue
+            row.append(_cell_text(tc))
+            row.extend([None] * (span - 1))
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    return [r + [""] * (width - len(r)) for r in grid]
+
+
+def _body_lines(body) -> list[str]:
+    lines: list[str] = []
+    for child in body:
+        if child.tag == f"{W}p":
+            text = _para_text(child)
+            for line in text.split("\n"):
+                if "\t" in line and line.strip("\t ").count("\t"):
+                    lines.append("\t".join(join_pieces([c]) for c in line.split("\t")))
+                else:
+                    piece = join_pieces([line.replace("\t", " ")])
+                    if piece:
+                        lines.append(piece)
+        elif child.tag == f"{W}tbl":
+            lines.extend(table_lines(_grid(child)))
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                lines.extend(_body_lines(content))
+    return lines
+
+
+def convert(data: bytes) -> tuple[str, dict]:
+    import io
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors … on damaged packages
+        raise DecodeError("corrupt_container", f"DOCX cannot be opened: {type(exc).__name__}: {exc}") from exc
+    meta = {}
+    title = (document.core_properties.title or "").strip()
+    if "报告" in title and ("信息公开" in title or "政务公开" in title):
+        meta["title"] = title
+    lines = _body_lines(document.element.body)
+    return "\n".join(lines) + "\n", meta
