@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .defs.resources import default_data_dir  # light: no dagster import at module level
+    from .settings import default_data_dir  # light: no dagster import on the start-up path
 
     data = default_data_dir()
     p = argparse.ArgumentParser(prog="gip", description="Government information-disclosure annual reports → Parquet")

@@ -6,23 +6,12 @@ Every folder may be a local path, a `file://` URI or an `s3://bucket/prefix` URI
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from ..stages.location import is_uri, join
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("GIP_DATA_DIR")
-    return Path(env) if env and not is_uri(env) else Path(__file__).resolve().parents[2] / "data"
-
-
-def default_location(sub: str) -> str:
-    """`<$GIP_DATA_DIR or data/>/<sub>`, keeping a URI a URI."""
-    env = os.environ.get("GIP_DATA_DIR")
-    return join(env, sub) if env and is_uri(env) else str(default_data_dir() / sub)
+from ..settings import default_data_dir, default_location  # noqa: F401  (re-exported for report_assets)
+from ..stages.location import is_uri
 
 
 def _loc(value: str) -> Path | str:
