@@ -157,11 +157,10 @@ def _check_metadata(checks: dict[str, dict]) -> dict:
 
 def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: str) -> tuple[dict, dict]:
     """One year: gate every report, add the cross-year warnings, publish; (materialization, check) metadata."""
-    from ..quality.gx_gate import cross_year_gate
-    from ..stages.crossyear import cross_year_for
-    from ..quality.gx_gate import gate  # GX is heavy: imported only where it runs
     from ..core.narrative import narrative_rows
+    from ..quality.gx_gate import cross_year_gate, gate  # GX is heavy: imported only where it runs
     from ..quality.repairs import add_suggestions
+    from ..stages.crossyear import cross_year_for
     from ..stages.publish import publish_year
 
     t0 = time.perf_counter()
@@ -187,12 +186,19 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
     rej_lines = ["| file | reason | detail |", "|---|---|---|"] + [
         f"| {r['source_file']} | {r['reason']} | {(r['detail'] or '')[:80]} |" for r in result.rejects]
     ledger = storage.read_partition(root, "parse_ledger", year)["reused"].to_pylist()
-    summary = {"inputs": result.inputs, "parsed": ledger.count(False), "skipped_unchanged": ledger.count(True),
+    inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
+    summary = {"inputs": inputs, "parsed": ledger.count(False), "skipped_unchanged": ledger.count(True),
                "curated": len(result.curated), "quarantined": len(result.quarantined),
                "rejected": len(result.rejects)}
-    context.log.info(f"year {year}: {summary}")
+    accounting = (f"inputs {inputs} = curated {summary['curated']} + quarantined {summary['quarantined']} + "
+                  f"rejected {summary['rejected']} (of the published, {summary['skipped_unchanged']} were "
+                  "skipped as unchanged and re-published from their earlier parse)")
+    if inputs != summary["curated"] + summary["quarantined"] + summary["rejected"]:
+        raise dg.Failure(description=f"year {year}: input accounting broken: {accounting}",
+                         metadata={**summary, "accounting": accounting})
+    context.log.info(f"year {year}: {accounting}")
     metadata = {
-        **summary, "dagster/row_count": result.rows["curated"].get("reports", 0),
+        **summary, "accounting": accounting, "dagster/row_count": result.rows["curated"].get("reports", 0),
         "dagster/column_schema": _schema_meta("applications"),
         **{f"curated_rows_{t}": n for t, n in result.rows["curated"].items()},
         **{f"quarantine_rows_{t}": n for t, n in result.rows["quarantine"].items()},
@@ -201,10 +207,10 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
         "curated_dir": dg.MetadataValue.path(str(paths.curated)),
         "seconds": round(t_gate, 3)}
     return metadata, {
-        "passed": not result.quarantined, "failing_reports": len(result.quarantined), "failed_identities": len(failing),
-                  "checked": len(quality_rows), "not_assessable": sum(q["status"] == "not_assessable"
-                                                                      for q in quality_rows),
-                  "failures": dg.MetadataValue.md("\n".join(lines))}
+        "passed": not result.quarantined, "failing_reports": len(result.quarantined),
+        "failed_identities": len(failing), "checked": len(quality_rows),
+        "not_assessable": sum(q["status"] == "not_assessable" for q in quality_rows),
+        "failures": dg.MetadataValue.md("\n".join(lines))}
 
 
 ASSETS = [raw_report_inventory, normalized_reports, parsed_reports, fact_tables]

@@ -28,7 +28,6 @@ _SORT_KEYS = {
 
 @dataclass
 class PublishResult:
-    inputs: int
     curated: list[str]
     quarantined: dict[str, list[str]]  # report_id -> failed checks
     rejects: list[dict]
@@ -59,7 +58,7 @@ def publish_year(year: str, tables: dict[str, pa.Table], quality: pa.Table, reje
     quarantined = route(quality)
     curated = [r for r in report_ids if r not in quarantined]
     held = [r for r in report_ids if r in quarantined]
-    result = PublishResult(inputs=len(report_ids) + rejects.num_rows, curated=curated,
+    result = PublishResult(curated=curated,
                            quarantined={r: quarantined[r] for r in held}, rejects=rejects.to_pylist())
     all_tables = {**tables, "quality": quality}
     # every file of the year is written aside first, then all are moved into place in one short loop

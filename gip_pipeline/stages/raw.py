@@ -7,6 +7,7 @@ only the fallback. Files whose year cannot be told at all land in the partition 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -62,8 +63,33 @@ def inventory_row(raw_dir: str | Path, rel: str) -> dict:
             "partition": str(year) if year is not None else UNDATED, "read_error": None}
 
 
+def irregular_entries(raw_dir: str | Path) -> list[str]:
+    """Entries of a local raw folder that are not regular files (broken links, FIFOs, sockets): listed so that
+    every input is accounted for, never opened (a FIFO would block the run)."""
+    if not location.is_local(raw_dir):
+        return []
+    base = location.local_path(raw_dir)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not name.startswith(".") and not path.is_file():
+                out.append(path.relative_to(base).as_posix())
+    return sorted(out)
+
+
+def _irregular_row(rel: str) -> dict:
+    fy = folder_year(rel)
+    return {"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
+            "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
+            "read_error": "not a regular file (a broken link, a FIFO or a device)"}
+
+
 def inventory(raw_dir: str | Path) -> list[dict]:
-    return [inventory_row(raw_dir, f.rel) for f in location.list_files(raw_dir)]
+    rows = [inventory_row(raw_dir, f.rel) for f in location.list_files(raw_dir)]
+    rows += [_irregular_row(rel) for rel in irregular_entries(raw_dir)]
+    return sorted(rows, key=lambda r: r["source_file"])
 
 
 def partitions_in(raw_dir: str | Path) -> list[str]:
