@@ -45,7 +45,10 @@ _META_DATE = ("pubdate", "publishdate", "pubtime", "publishtime", "firstpublishe
               "dc.date", "dcterms.issued", "date", "articlepublishdate")
 _MAX_SPAN = 200
 _JUNK_LINE = re.compile(r"^(?:[【\[]?\s*(?:打印本?页|打印|关闭本?窗口|关闭|收藏|返回顶部|返回|分享到?[^】\]]{0,12}|"
-                        r"字号[:：]?\s*[大中小\s]*|扫一扫[^】\]]{0,12})\s*[】\]]?\s*)+$")
+                        r"字号[:：]?\s*[大中小\s]*|扫一扫[^】\]]{0,12})\s*[】\]]?\s*)+$"
+                        # an article's info bar: 来源：办公室 发布时间：2024-01-19 浏览次数：123
+                        r"|^(?:(?:信息来源|文章来源|来源|发布时间|发布日期|浏览次数|点击数|阅读次数|访问次数|作者|责任编辑|字号)"
+                        r"\s*[:：](?:\d{1,2}:\d\d(?::\d\d)?|[^:：]){0,40}?\s*){1,6}$")
 
 
 def version() -> str:
@@ -171,7 +174,7 @@ def _body(root):
         share = (_text_len(best) - _text_len(best, link=True)) / total
         others = [c for c in children if c is not best]
         loose = (node.text or "").strip() or any((c.tail or "").strip() for c in children)
-        if share < 0.75 or loose or _has_title(others) or best.tag in ("tr", "td", "th", "tbody"):
+        if share < 0.75 or loose or _has_title(others) or best.tag in ("table", "tbody", "thead", "tr", "td", "th"):
             return node
         node = best
 

@@ -9,7 +9,8 @@ vertical label (三/、/本/年/度…) is one cell, and page furniture outside 
 
 Per page: the ruled tables (`find_tables`), and the text lines outside them, in top-to-bottom order. Text that
 lies inside a table's frame but in no detected cell (a cell whose border is not drawn) is put into the grid
-position under it. A line matching a page-footer pattern (`- 4 -`, `第 3 页`) in the top or bottom margin is
+position under it. Lines in a font larger than the page's body text that follow each other (a title wrapped
+over two or three lines) are joined into one. A line matching a page-footer pattern (`- 4 -`, `第 3 页`) in the top or bottom margin is
 dropped. A table split over pages is two grids one after the other, which the parser reads as one. A PDF with no
 character on any page is a scan: `DecodeError('needs_ocr')`.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from ..core.cells import is_footer
 from ..core.normalize import DecodeError
-from .grid import table_lines
+from .grid import join_pieces, table_lines
 
 _MARGIN = 0.1  # share of the page height at the top and bottom where footers and headers are looked for
 
@@ -86,20 +87,33 @@ def convert(data: bytes) -> tuple[str, dict]:
 
 def _page_lines(page) -> list[str]:
     tables = page.find_tables()
-    blocks: list[tuple[float, int, list[str]]] = []
+    blocks: list[tuple] = []
     taken: list[tuple] = []
     for k, table in enumerate(tables):
         rows, boxes = _table_grid(page, table)
         taken.extend(boxes)
-        blocks.append((table.bbox[1], k, table_lines(rows)))
+        blocks.append((table.bbox[1], k, table_lines(rows), None))
     outside = page.filter(lambda obj: obj.get("object_type") != "char"
                           or not any(_center_in(obj, b) for b in taken))
     height = float(page.height)
-    for line in outside.extract_text_lines(return_chars=False):
+    lines = outside.extract_text_lines(return_chars=True)
+    sizes = sorted(c["size"] for line in lines for c in line["chars"])
+    body = sizes[len(sizes) // 2] if sizes else 0.0  # the body text's size: the median outside the tables
+    for line in lines:
         text = line["text"].strip()
         in_margin = line["top"] < _MARGIN * height or line["bottom"] > (1 - _MARGIN) * height
         if not text or (in_margin and is_footer(text)):
             continue
-        blocks.append((line["top"], -1, [text]))
+        size = max(c["size"] for c in line["chars"])
+        blocks.append((line["top"], -1, [text], size if size >= 1.2 * body else None))
     blocks.sort(key=lambda b: (round(b[0], 1), b[1]))
-    return [ln for _, _, lines in blocks for ln in lines]
+    out: list[str] = []
+    prev_size = None
+    for block in blocks:
+        size = block[3] if block[1] == -1 and len(block) > 3 else None
+        if size is not None and prev_size is not None and abs(size - prev_size) < 0.5:
+            out[-1] = join_pieces([out[-1], block[2][0]])  # a title wrapped over lines in a large font: one line
+        else:
+            out.extend(block[2])
+        prev_size = size
+    return out
