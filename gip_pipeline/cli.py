@@ -86,24 +86,34 @@ def run(args: argparse.Namespace) -> int:
     totals = {"inputs": 0, "curated": 0, "quarantined": 0, "rejected": 0}
     failed: list[str] = []
     print(f"gip: {len(years)} year(s) from {raw}: {', '.join(years)}")
-    for i, year in enumerate(years, 1):
-        ty = time.perf_counter()
+    done = 0
+    for batch in _batches(instance.get_dynamic_partitions(REPORT_YEARS.name), years):
+        tb = time.perf_counter()
+        print(f"gip: running {batch[0] if len(batch) == 1 else f'{batch[0]} … {batch[-1]}'} "
+              f"({len(batch)} year(s) in one run) …", flush=True)
+        range_tags = {"dagster/asset_partition_range_start": batch[0],
+                      "dagster/asset_partition_range_end": batch[-1]}
         result = job.execute_in_process(
-            partition_key=year, instance=instance, raise_on_error=False,
+            partition_key=batch[0] if len(batch) == 1 else None, tags=None if len(batch) == 1 else range_tags,
+            instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-        counts = None
+        counts: dict[str, dict[str, int]] = {}
         for mat in result.asset_materializations_for_node("fact_tables"):
-            counts = {k: int(mat.metadata[k].value) for k in totals}
-        if not result.success or counts is None:
-            why = "run failed" if not result.success else "publish blocked by the schema gate"
-            failed.append(f"{year} ({why}, run {result.run_id})")
-            print(f"[{i}/{len(years)}] {year}: FAILED — {why}; see run {result.run_id} in the Dagster UI")
-            continue
-        for k in totals:
-            totals[k] += counts[k]
-        print(f"[{i}/{len(years)}] {year}: {counts['inputs']} input(s) → {counts['curated']} curated, "
-              f"{counts['quarantined']} quarantined, {counts['rejected']} rejected "
-              f"({time.perf_counter() - ty:.1f} s)")
+            if all(k in mat.metadata for k in totals):
+                counts[mat.partition or batch[0]] = {k: int(mat.metadata[k].value) for k in totals}
+        for year in batch:
+            done += 1
+            if not result.success or year not in counts:
+                why = "run failed" if not result.success else "publish blocked by the schema gate"
+                failed.append(f"{year} ({why}, run {result.run_id})")
+                print(f"[{done}/{len(years)}] {year}: FAILED — {why}; see run {result.run_id} in the Dagster UI")
+                continue
+            c = counts[year]
+            for k in totals:
+                totals[k] += c[k]
+            print(f"[{done}/{len(years)}] {year}: {c['inputs']} input(s) → {c['curated']} curated, "
+                  f"{c['quarantined']} quarantined, {c['rejected']} rejected")
+        print(f"gip: run {result.run_id} took {time.perf_counter() - tb:.1f} s")
     print(f"gip: {totals['inputs']} input(s): {totals['curated']} curated, {totals['quarantined']} quarantined, "
           f"{totals['rejected']} rejected in {time.perf_counter() - t0:.1f} s")
     print(f"     curated → {paths.curated_dir}\n     quarantine → {paths.quarantine_dir}")
@@ -112,6 +122,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"gip: {len(failed)} year(s) failed: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _batches(instance_keys: list[str], wanted: list[str]) -> list[list[str]]:
+    """The wanted years as runs of consecutive keys in the instance's partition order (one Dagster run each):
+    a run takes a contiguous key range, and a year not asked for must never be swept into it."""
+    batches: list[list[str]] = []
+    current: list[str] = []
+    for key in instance_keys:
+        if key in wanted:
+            current.append(key)
+        elif current:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _refresh_duckdb(curated: Path, quarantine: Path) -> None:
