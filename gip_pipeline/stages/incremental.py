@@ -10,6 +10,9 @@ when a staged table's schema differs from the current one (a schema change witho
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,16 +60,18 @@ def parse_incremental(normalized_rows: list[dict], previous: dict[str, pa.Table]
                 cache[(led["source_sha256"], led["folder_year"])] = led
         rows_by_report = {name: _by_key(previous[name], "report_id") for name in PARSED_TABLES + ("identity_operands",)}
         rejects_by_sha = _by_key(previous["rejects"], "source_sha256")
+    todo = [n for n in normalized_rows if n["reject_reason"] or cache.get((n["source_sha256"], n["folder_year"]))
+            is None]
+    parts = dict(zip((id(n) for n in todo), parse_many(todo)))
     for n in normalized_rows:
         if n["reject_reason"]:  # decided before parsing (empty, binary, duplicate, …): nothing to reuse
-            part = parse_normalized([n])
-            for name, rows in part.items():
+            for name, rows in parts[id(n)].items():
                 out[name].extend(rows)
             continue
         hit = cache.get((n["source_sha256"], n["folder_year"]))
         reused = hit is not None and _reuse(hit, n, out, rows_by_report, rejects_by_sha)
         if not reused:
-            part = parse_normalized([n])
+            part = parts[id(n)] if id(n) in parts else parse_normalized([n])
             for name, rows in part.items():
                 out[name].extend(rows)
             counts.parsed += 1
@@ -79,6 +84,27 @@ def parse_incremental(normalized_rows: list[dict], previous: dict[str, pa.Table]
             "folder_year": n["folder_year"], "parser_version": schema.PARSER_VERSION, "outcome": outcome,
             "reused": reused})
     return out, counts
+
+
+def workers() -> int:
+    """Parse processes: `$GIP_WORKERS`, else one per core."""
+    return max(1, int(os.environ.get("GIP_WORKERS") or os.cpu_count() or 1))
+
+
+def parse_many(rows: list[dict], chunk: int = 100) -> list[dict[str, list[dict]]]:
+    """`parse_normalized` of each row, in order; in a pool of forked processes when there is enough work to pay
+    for it (the parser is pure CPU-bound Python: one process per core, chunks to amortise the hand-over)."""
+    n_workers = workers()
+    if n_workers == 1 or len(rows) < 2 * chunk:
+        return [parse_normalized([r]) for r in rows]
+    chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_parse_chunk, chunks))
+    return [part for chunk_parts in results for part in chunk_parts]
+
+
+def _parse_chunk(rows: list[dict]) -> list[dict[str, list[dict]]]:
+    return [parse_normalized([r]) for r in rows]
 
 
 def _reuse(hit: dict, n: dict, out: dict[str, list[dict]], rows_by_report: dict, rejects_by_sha: dict) -> bool:
