@@ -112,6 +112,12 @@ def _agency_from_title(title: str, year_match: re.Match | None) -> str | None:
     return re.sub(r"^度", "", after).split("政府信息公开")[0] or None
 
 
+def _is_title(line: str) -> bool:
+    """A report title, not a sentence that mentions the 条例 (本报告根据《…政府信息公开条例》编制,…)."""
+    return ("报告" in line and ("信息公开" in line or "政务公开" in line) and len(line) <= 60
+            and not re.search(r"[。;,]|本报告|根据", line))
+
+
 def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | None):
     """Title, agency, report year (title, then statistics period, then fallback) and publication date.
 
@@ -120,7 +126,7 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
     """
     nonempty = [ln.strip() for ln in lines if ln.strip() and not is_footer(ln)]
     head = [ln.strip() for ln in preamble if ln.strip() and not is_footer(ln)][:8] or nonempty[:5]
-    idx = next((i for i, ln in enumerate(head) if "报告" in ln and ("信息公开" in ln or "政务公开" in ln)), None)
+    idx = next((i for i, ln in enumerate(head) if _is_title(ln)), None)
     title = head[idx] if idx is not None else None
     agency = year = year_source = None
     if title:
