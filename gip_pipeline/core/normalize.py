@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .errors import RejectedInput
+
 # Signatures of binary containers that sometimes arrive with a .txt name.
 _BINARY_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
                  b"Rar!", b"7z\xbc\xaf")
@@ -25,13 +27,8 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 _DROP = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class DecodeError(ValueError):
-    """The bytes cannot be read as text; `reason` is a reject reason code of the schema."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class DecodeError(RejectedInput):
+    """The bytes cannot be read as text (empty, binary, undecodable)."""
 
 
 @dataclass

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import schema
-from .cells import Cell, Token, classify, fit_row, holds, is_footer, parse_number, read_line, split_cells
+from .cells import Cell, Token, classify, fit_row, is_footer, parse_number, read_line, split_cells
+from .errors import RejectedInput
 from .labels import best_match, coverage, key
 
 _CN_NUM = "一二三四五六七八九十"
@@ -25,13 +26,8 @@ _ITEM = re.compile(r"第二十条第\s*\(?\s*([一二三四五六七八九十]+)
 _ITEM_CODES = {"一": "20.1", "五": "20.5", "六": "20.6", "八": "20.8", "九": "20.9"}
 
 
-class NotAReport(ValueError):
-    """The text cannot be read as a 2019/2021-format annual report; `reason` is a schema reject reason."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class NotAReport(RejectedInput):
+    """The text cannot be read as a 2019/2021-format annual report (not a report, pre-2019 format)."""
 
 
 @dataclass

@@ -382,8 +382,6 @@ _COMMON_DOCS: dict[str, tuple[str, str, str | None]] = {
 COLUMN_DOCS: dict[str, dict[str, tuple[str, str, str | None]]] = {
     "reports": {
         "agency": ("机关名称", "the reporting body, as its report names it", None),
-        "body_key": ("机关键", "the agency name with presentation normalized (width, spaces): matches the same body "
-                               "across years", None),
         "body_key": ("机关键", "the agency name with width, whitespace and invisible characters normalized: matches "
                              "the same body across years (人民政府办公室 ≠ 人民政府)", None),
         "published_on": ("发布日期", "publication date stated in the report; null when not stated", None),
