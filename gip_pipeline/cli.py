@@ -59,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     if not raw.is_dir():
         print(f"gip: raw folder not found: {raw}", file=sys.stderr)
         return 2
-    import dagster as dg
 
     from .defs.partitions import REPORT_YEARS
     from .defs.resources import GipPaths

@@ -10,7 +10,6 @@ import time
 from contextlib import contextmanager
 
 import dagster as dg
-import pyarrow as pa
 
 from ..core import schema
 from ..stages import storage
