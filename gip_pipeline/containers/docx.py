@@ -67,33 +67,23 @@ def _cell_text(tc) -> str:
     return join_pieces(pieces)
 
 
-def _cells(tr):
-    """The row's w:tc, including those wrapped in content controls."""
-    for child in tr:
-        if child.tag == f"{W}tc":
+def _children(node, tag: str):
+    """The node's `tag` children (w:tr of a table, w:tc of a row), including those wrapped in content controls."""
+    for child in node:
+        if child.tag == f"{W}{tag}":
             yield child
         elif child.tag == f"{W}sdt":
             content = child.find(f"{W}sdtContent")
             if content is not None:
-                yield from _cells(content)
-
-
-def _rows(tbl):
-    for child in tbl:
-        if child.tag == f"{W}tr":
-            yield child
-        elif child.tag == f"{W}sdt":
-            content = child.find(f"{W}sdtContent")
-            if content is not None:
-                yield from _rows(content)
+                yield from _children(content, tag)
 
 
 def _grid(tbl) -> list[list[str | None]]:
     grid: list[list[str | None]] = []
-    for tr in _rows(tbl):
+    for tr in _children(tbl, "tr"):
         trpr = tr.find(f"{W}trPr")
         row: list[str | None] = [None] * int(_val(trpr, "gridBefore", "0") or 0)
-        for tc in _cells(tr):
+        for tc in _children(tr, "tc"):
             tcpr = tc.find(f"{W}tcPr")
             span = max(1, min(int(_val(tcpr, "gridSpan", "1") or 1), 200))
             vmerge = _val(tcpr, "vMerge")
