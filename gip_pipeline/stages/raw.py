@@ -86,8 +86,26 @@ def _irregular_row(rel: str) -> dict:
             "read_error": "not a regular file (a broken link, a FIFO or a device)"}
 
 
+# (raw folder, path, size, mtime) -> inventory row: `gip run` lists the years before the run and the raw asset
+# inventories again in the same process; an unchanged file is read and year-detected once, not twice.
+_SEEN: dict[tuple, dict] = {}
+_SEEN_MAX = 500_000
+
+
+def _cached_row(raw_dir: str | Path, f: location.RawFile) -> dict:
+    key = (str(raw_dir), f.rel, f.size, f.mtime_ns)
+    row = _SEEN.get(key)
+    if row is None:
+        row = inventory_row(raw_dir, f.rel)
+        if row["read_error"] is None:  # an unreadable file is tried again next time
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[key] = row
+    return dict(row)
+
+
 def inventory(raw_dir: str | Path) -> list[dict]:
-    rows = [inventory_row(raw_dir, f.rel) for f in location.list_files(raw_dir)]
+    rows = [_cached_row(raw_dir, f) for f in location.list_files(raw_dir)]
     rows += [_irregular_row(rel) for rel in irregular_entries(raw_dir)]
     return sorted(rows, key=lambda r: r["source_file"])
 
