@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 
 import dagster as dg
+import pyarrow.compute as pc
 
 from ..core import schema
 from ..stages import storage
@@ -156,28 +157,18 @@ def _check_metadata(checks: dict[str, dict]) -> dict:
 
 def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: str) -> tuple[dict, dict]:
     """One year: gate every report, add the cross-year warnings, publish; (materialization, check) metadata."""
-    from ..core.narrative import narrative_rows
-    from ..quality.gx_gate import cross_year_gate, gate  # GX is heavy: imported only where it runs
-    from ..quality.repairs import add_suggestions
-    from ..stages.crossyear import cross_year_for
+    from ..stages.gate import quality_for_year  # imports GX (heavy): only where it runs
     from ..stages.publish import publish_year
 
     t0 = time.perf_counter()
     root = _stage(paths, "parsed")
     tables = {name: storage.read_partition(root, name, year) for name in PARSED_TABLES}
-    operands = storage.read_partition(root, "identity_operands", year)
-    quality_rows = gate(operands, tables["applications"], tables["review_litigation"])
-    quality_rows += cross_year_gate(cross_year_for(root, year, tables["reports"], tables["applications"]))
-    # soft checks and repair hints (issue 5): narrative vs table warnings; which cell/row would fix a failure
-    quality_rows += narrative_rows(tables["sections"], tables["applications"], tables["review_litigation"])
-    quality_rows = add_suggestions(quality_rows, tables["reports"], tables["applications"],
-                                   tables["review_litigation"])
-    quality = storage.to_table(quality_rows, "quality")
+    quality = quality_for_year(root, year, tables, storage.read_partition(root, "identity_operands", year))
     rejects = storage.read_partition(root, "rejects", year)
     result = publish_year(year, tables, quality, rejects, paths.curated, paths.quarantine)
     t_gate = time.perf_counter() - t0
 
-    failing = [q for q in quality_rows if q["severity"] == "error" and not q["passed"]]
+    failing = quality.filter(pc.and_(pc.equal(quality["severity"], "error"), pc.invert(quality["passed"])))
     lines = ["| report | agency | failed checks |", "|---|---|---|"]
     agencies = dict(zip(tables["reports"]["report_id"].to_pylist(), tables["reports"]["agency"].to_pylist()))
     for rid, checks in result.quarantined.items():
@@ -207,8 +198,8 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
         "seconds": round(t_gate, 3)}
     return metadata, {
         "passed": not result.quarantined, "failing_reports": len(result.quarantined),
-        "failed_identities": len(failing), "checked": len(quality_rows),
-        "not_assessable": sum(q["status"] == "not_assessable" for q in quality_rows),
+        "failed_identities": failing.num_rows, "checked": quality.num_rows,
+        "not_assessable": pc.sum(pc.equal(quality["status"], "not_assessable")).as_py() or 0,
         "failures": dg.MetadataValue.md("\n".join(lines))}
 
 
