@@ -68,14 +68,14 @@ def run(args: argparse.Namespace) -> int:
     if args.data_docs:
         os.environ["GIP_GX_DATA_DOCS"] = "1"
     t0 = time.perf_counter()
-    found = partitions_in(raw)
+    staging = args.staging_dir or args.curated_dir.resolve().parent / "staging"
+    found = partitions_in(raw, Path(staging).resolve())  # files unchanged since the last run are not read
     years = [y for y in found if not args.year or y in args.year]
     if args.year and (missing := sorted(set(args.year) - set(found))):
         print(f"gip: no raw files for year(s) {', '.join(missing)}", file=sys.stderr)
     if not years:
         print(f"gip: nothing to do: no raw files{' for the years asked' if args.year else ''} under {raw}")
         return 0 if not args.year else 2
-    staging = args.staging_dir or args.curated_dir.resolve().parent / "staging"
     paths = GipPaths(raw_dir=str(raw), curated_dir=str(args.curated_dir.resolve()),
                      quarantine_dir=str(args.quarantine_dir.resolve()), staging_dir=str(Path(staging).resolve()))
     instance = _instance()

@@ -27,7 +27,7 @@ def test_body_key_normalizes_presentation_not_words():
 
 def _parse(folder) -> dict[str, pa.Table]:
     out, _ = parse_incremental(normalize_files(folder, inventory(folder)))
-    return {t: storage.to_table(out[t], t) for t in ("reports", "applications")}
+    return {t: out[t] for t in ("reports", "applications")}
 
 
 @pytest.fixture(scope="module")

@@ -330,11 +330,14 @@ STAGING_SCHEMAS: dict[str, pa.Schema] = {
     "raw_inventory": pa.schema([
         ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64), ("detected_year", _I64),
         ("year_source", _STR), ("partition", _STR), ("read_error", _STR),
+        # the cache key of the next inventory: an unchanged file (size, mtime) is not read again
+        ("mtime_ns", _I64), ("parser_version", _STR),
     ]),
     "normalized_reports": pa.schema([
         ("report_id", _STR), ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64),
         ("folder_year", _I64), ("encoding", _STR), ("script", _STR), ("changes", _STR), ("text", _STR),
         ("reject_reason", _STR), ("reject_detail", _STR), ("container", _STR), ("converter", _STR),
+        ("parser_version", _STR),  # normalization is part of the parser: text of another version is not reused
     ]),
     "identity_operands": pa.schema([
         ("report_id", _STR), ("family", _STR), ("check", _STR), ("lhs", _I64), ("rhs", _I64), ("missing", _STR),

@@ -17,7 +17,7 @@ from ..stages import storage
 from ..stages.incremental import parse_incremental, read_previous
 from ..stages.locking import year_lock
 from ..stages.normalized import normalize_files
-from ..stages.parsed import PARSED_TABLES, parse_normalized  # noqa: F401 (parse_normalized: the full parse)
+from ..stages.parsed import PARSED_TABLES
 from ..stages.raw import inventory
 from .partitions import BACKFILL_POLICY, REPORT_YEARS
 from .resources import GipPaths
@@ -31,14 +31,13 @@ def _schema_meta(table: str) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema.ALL_SCHEMAS[table]])
 
 
-def _warnings_md(reports: list[dict], limit: int = 50) -> str:
-    """What the parser could not read cleanly, per report (the first `limit` reports with warnings)."""
-    rows = [r for r in reports if r["warnings"]]
+def _warnings_md(rows: list[dict], total: int, limit: int = 50) -> str:
+    """What the parser could not read cleanly: the first `limit` of the `total` reports with warnings."""
     lines = ["| source file | warnings | first warning |", "|---|---|---|"] + [
         f"| {r['source_file']} | {len(r['warnings'])} | {r['warnings'][0][:120].replace('|', '/')} |"
         for r in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"| … {len(rows) - limit} more | | |")
+    if total > limit:
+        lines.append(f"| … {total - limit} more | | |")
     return "\n".join(lines) if rows else "no parse warnings"
 
 
@@ -65,7 +64,7 @@ def record(context: dg.AssetExecutionContext, year: str, metadata: dict) -> None
 def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Every raw file of the year: path, sha256, size and the report year read from its own text."""
     t0 = time.perf_counter()
-    everything = inventory(paths.raw)  # once per run, whatever the number of years
+    everything = inventory(paths.raw, paths.staging)  # once per run; files unchanged since the last run not read
     for year in context.partition_keys:
         rows = [r for r in everything if r["partition"] == year]
         with year_scope(paths, year):
@@ -82,20 +81,23 @@ def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> 
 @dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[raw_report_inventory], kinds={"python", "parquet"},
           backfill_policy=BACKFILL_POLICY)
 def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
-    """Decoded text in one canonical form: OpenCC t2s, NFKC, one quote/dash/space form. Raw bytes untouched."""
+    """Decoded text in one canonical form: OpenCC t2s, NFKC, one quote/dash/space form. Raw bytes untouched.
+
+    Incremental: bytes normalized before (same sha256, same parser version) are not decoded again."""
+    root = _stage(paths, "normalized_reports")
     for year in context.partition_keys:
         t0 = time.perf_counter()
         with year_scope(paths, year):
             inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
-            rows = normalize_files(paths.raw, inv)
-            storage.write_partition(_stage(paths, "normalized_reports"), "normalized_reports", year,
-                                    storage.to_table(rows, "normalized_reports"))
-        rejected = [r for r in rows if r["reject_reason"]]
+            table = normalize_files(paths.raw, inv, storage.read_partition(root, "normalized_reports", year))
+            storage.write_partition(root, "normalized_reports", year, table)
+        rejected = table.num_rows - table["reject_reason"].null_count
+        scripts = table["script"].to_pylist()
         record(context, year, {
-            "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("normalized_reports"),
-            "decoded": len(rows) - len(rejected), "not_decoded": len(rejected),
-            "traditional": sum(1 for r in rows if r["script"] == "traditional"),
-            "encodings": ", ".join(sorted({r["encoding"] for r in rows if r["encoding"]})) or "-",
+            "dagster/row_count": table.num_rows, "dagster/column_schema": _schema_meta("normalized_reports"),
+            "decoded": table.num_rows - rejected, "not_decoded": rejected,
+            "traditional": scripts.count("traditional"),
+            "encodings": ", ".join(sorted({e for e in table["encoding"].to_pylist() if e})) or "-",
             "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
 
@@ -111,18 +113,20 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
     for year in context.partition_keys:
         t0 = time.perf_counter()
         with year_scope(paths, year):
-            normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports",
-                                                year).to_pylist()
+            normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year)
             out, counts = parse_incremental(normalized, read_previous(root, year))
-            storage.commit([storage.prepare_partition(root, name, year, storage.to_table(rows, name))
-                            for name, rows in out.items()])
-        warned = sum(1 for r in out["reports"] if r["warnings"])
+            del normalized
+            storage.commit([storage.prepare_partition(root, name, year, table) for name, table in out.items()])
+        reports = out["reports"]
+        warned = reports.filter(pc.greater(pc.list_value_length(reports["warnings"]), 0))
         record(context, year, {
-            "dagster/row_count": len(out["reports"]), "dagster/column_schema": _schema_meta("reports"),
-            "reports": len(out["reports"]), "rejects": len(out["rejects"]),
+            "dagster/row_count": reports.num_rows, "dagster/column_schema": _schema_meta("reports"),
+            "reports": reports.num_rows, "rejects": out["rejects"].num_rows,
             "parsed": counts.parsed, "skipped_unchanged": counts.skipped_unchanged,
-            "reports_with_warnings": warned, "parse_warnings": dg.MetadataValue.md(_warnings_md(out["reports"])),
-            **{f"rows_{name}": len(rows) for name, rows in out.items()},
+            "reports_with_warnings": warned.num_rows,
+            "parse_warnings": dg.MetadataValue.md(_warnings_md(warned.slice(0, 51).select(
+                ["source_file", "warnings"]).to_pylist(), warned.num_rows)),
+            **{f"rows_{name}": table.num_rows for name, table in out.items()},
             "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
 

@@ -41,7 +41,7 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext, paths: GipPaths) -> d
              default_status=dg.DefaultScheduleStatus.STOPPED,
              description="Nightly: every report year in the raw folder (unchanged reports are not parsed again).")
 def nightly_ingest(context: dg.ScheduleEvaluationContext, paths: GipPaths):
-    years = partitions_in(paths.raw)
+    years = partitions_in(paths.raw, paths.staging)
     if not years:
         return dg.SkipReason(f"no raw files under {paths.raw}")
     # schedules cannot return dynamic-partition requests (sensors can): register new years directly

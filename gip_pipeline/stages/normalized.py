@@ -1,45 +1,102 @@
-"""Stage 2 — normalized text: decode and normalize each inventoried file; undecodable files become rejects."""
+"""Stage 2 — normalized text: decode and normalize each inventoried file; undecodable files become rejects.
+
+Incremental: a file whose bytes (sha256) were normalized by the same parser version in the year's previous
+normalized table is not decoded again; its row is reused with the current path. New files are normalized in a
+process pool, and the year's rows travel as Arrow tables, not as Python dicts.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from ..core.facts import report_id_for
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ..containers import normalize_file
+from ..core import schema
+from ..core.facts import report_id_for
 from ..core.normalize import DecodeError
-from . import location
+from . import location, pool, storage
 from .raw import folder_year
 
 
-def normalize_files(raw_dir: str | Path, inventory_rows: list[dict]) -> list[dict]:
-    out = []
+def _base_row(inv: dict) -> dict:
+    return {"report_id": None, "source_file": inv["source_file"], "source_sha256": inv["source_sha256"],
+            "size_bytes": inv["size_bytes"], "folder_year": folder_year(inv["source_file"]), "encoding": None,
+            "script": None, "changes": None, "text": None, "reject_reason": None, "reject_detail": None,
+            "container": None, "converter": None, "parser_version": schema.PARSER_VERSION}
+
+
+def normalize_one(raw_dir: str | Path, inv: dict) -> dict:
+    """The normalized row of one readable, not duplicated inventory row."""
+    row = _base_row(inv)
+    row["report_id"] = report_id_for(inv["source_sha256"])
+    try:
+        data = location.read_bytes(raw_dir, inv["source_file"])
+        norm = normalize_file(data, inv["source_file"])  # txt: the text path; html/pdf/docx: converted first
+    except DecodeError as exc:
+        row.update(reject_reason=exc.reason, reject_detail=exc.detail)
+        return row
+    except OSError as exc:
+        row.update(reject_reason="unreadable", reject_detail=f"{type(exc).__name__}: {exc}")
+        return row
+    row.update(encoding=norm.encoding, script=norm.script, text=norm.text,
+               changes=json.dumps(norm.changes, sort_keys=True), container=norm.container, converter=norm.converter)
+    return row
+
+
+def _normalize_chunk(job: list[tuple[str, dict]]) -> pa.Table:
+    return storage.to_table([normalize_one(raw_dir, inv) for raw_dir, inv in job], "normalized_reports")
+
+
+def _reusable(previous: pa.Table | None) -> dict[str, int]:
+    """sha256 → row index of the previous table's normalized rows of this parser version (decode errors
+    included: the same bytes fail the same way; read errors and duplicates excluded: they depend on the day)."""
+    if previous is None or not previous.num_rows or not previous.schema.equals(
+            schema.ALL_SCHEMAS["normalized_reports"], check_metadata=False):
+        return {}
+    keep = pc.and_(pc.equal(previous["parser_version"], schema.PARSER_VERSION),
+                   pc.invert(pc.fill_null(pc.is_in(previous["reject_reason"],
+                                                   value_set=pa.array(["duplicate", "unreadable"])), False)))
+    idx = pc.indices_nonzero(keep).to_pylist()
+    shas = previous["source_sha256"].take(idx).to_pylist()
+    return {sha: i for sha, i in zip(shas, idx) if sha is not None}
+
+
+def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: pa.Table | None = None) -> pa.Table:
+    """The year's `normalized_reports` table, in inventory order."""
+    decided: list[dict] = []  # unreadable and duplicate inputs: no text to make
+    reuse: list[tuple[int, dict]] = []  # (previous row index, inventory row)
+    todo: list[tuple[str, dict]] = []
+    order: dict[str, int] = {}
     seen: dict[str, str] = {}
-    for inv in inventory_rows:
-        row = {"report_id": None, "source_file": inv["source_file"], "source_sha256": inv["source_sha256"],
-               "size_bytes": inv["size_bytes"], "folder_year": folder_year(inv["source_file"]), "encoding": None,
-               "script": None, "changes": None, "text": None, "reject_reason": None, "reject_detail": None,
-               "container": None, "converter": None}
-        out.append(row)
-        if inv["read_error"]:
-            row.update(reject_reason="unreadable", reject_detail=inv["read_error"])
-            continue
+    known = _reusable(previous)
+    for k, inv in enumerate(inventory_rows):
+        order[inv["source_file"]] = k
         sha = inv["source_sha256"]
-        row["report_id"] = report_id_for(sha)
-        if sha in seen:
-            row.update(reject_reason="duplicate", reject_detail=f"same bytes as {seen[sha]}")
-            continue
-        seen[sha] = inv["source_file"]
-        try:
-            data = location.read_bytes(raw_dir, inv["source_file"])
-            norm = normalize_file(data, inv["source_file"])  # txt: the text path; html/pdf/docx: converted first
-        except DecodeError as exc:
-            row.update(reject_reason=exc.reason, reject_detail=exc.detail)
-            continue
-        except OSError as exc:
-            row.update(reject_reason="unreadable", reject_detail=f"{type(exc).__name__}: {exc}")
-            continue
-        row.update(encoding=norm.encoding, script=norm.script, text=norm.text,
-                   changes=json.dumps(norm.changes, sort_keys=True), container=norm.container,
-                   converter=norm.converter)
-    return out
+        if inv["read_error"]:
+            decided.append({**_base_row(inv), "reject_reason": "unreadable", "reject_detail": inv["read_error"]})
+        elif sha in seen:
+            decided.append({**_base_row(inv), "report_id": report_id_for(sha), "reject_reason": "duplicate",
+                            "reject_detail": f"same bytes as {seen[sha]}"})
+        else:
+            seen[sha] = inv["source_file"]
+            if sha in known:
+                reuse.append((known[sha], inv))
+            else:
+                todo.append((str(raw_dir), inv))
+    parts = [storage.to_table(decided, "normalized_reports")]
+    parts += pool.map_chunks(_normalize_chunk, todo, chunk=100)
+    if reuse:
+        parts.append(_with_paths(previous.take([i for i, _ in reuse]), [inv for _, inv in reuse]))
+    table = pa.concat_tables(parts)
+    positions = [order[f] for f in table["source_file"].to_pylist()]
+    return table.take(pc.sort_indices(pa.array(positions)))
+
+
+def _with_paths(rows: pa.Table, invs: list[dict]) -> pa.Table:
+    """Reused rows under their current path (a renamed or moved file keeps its bytes, so its text)."""
+    files = [inv["source_file"] for inv in invs]
+    rows = storage.replace_column(rows, "source_file", files)
+    return storage.replace_column(rows, "folder_year", [folder_year(f) for f in files])

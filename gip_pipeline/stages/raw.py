@@ -13,8 +13,9 @@ from pathlib import Path
 
 from ..containers import to_text
 from ..core.normalize import DecodeError, to_simplified
+from ..core import schema
 from ..core.parse import read_metadata
-from . import location
+from . import location, pool, storage
 
 UNDATED = "undated"
 _YEAR_DIR = re.compile(r"^(19|20)\d\d$")
@@ -83,32 +84,71 @@ def _irregular_row(rel: str) -> dict:
     fy = folder_year(rel)
     return {"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
             "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
-            "read_error": "not a regular file (a broken link, a FIFO or a device)"}
+            "read_error": "not a regular file (a broken link, a FIFO or a device)", "mtime_ns": None,
+            "parser_version": schema.PARSER_VERSION}
 
 
-# (raw folder, path, size, mtime) -> inventory row: `gip run` lists the years before the run and the raw asset
-# inventories again in the same process; an unchanged file is read and year-detected once, not twice.
-_SEEN: dict[tuple, dict] = {}
-_SEEN_MAX = 500_000
+def _inventory_chunk(job: list[tuple[str, str]]) -> list[dict]:
+    return [inventory_row(raw_dir, rel) for raw_dir, rel in job]
 
 
-def _cached_row(raw_dir: str | Path, f: location.RawFile) -> dict:
-    key = (str(raw_dir), f.rel, f.size, f.mtime_ns)
-    row = _SEEN.get(key)
-    if row is None:
-        row = inventory_row(raw_dir, f.rel)
+def _staged_rows(staging: str | Path | None) -> dict[tuple, dict]:
+    """(path, size, mtime) → the inventory row staged by an earlier run (this parser version, read without error):
+    the persistent cache that lets a nightly run read only new and changed files."""
+    if staging is None:
+        return {}
+    root = storage.join(staging, "raw_inventory")
+    out: dict[tuple, dict] = {}
+    for year in storage.list_partitions(root, "raw_inventory"):
+        table = storage.read_partition(root, "raw_inventory", year)
+        if not table.schema.equals(schema.ALL_SCHEMAS["raw_inventory"], check_metadata=False):
+            continue  # staged by an older version of the pipeline
+        for row in table.to_pylist():
+            if row["read_error"] is None and row["parser_version"] == schema.PARSER_VERSION:
+                out[(row["source_file"], row["size_bytes"], row["mtime_ns"])] = row
+    return out
+
+
+# (raw folder, path, size, mtime) -> (sha256, year, year source): `gip run` lists the years before the run and the
+# raw asset inventories again in the same process; a new file is read and year-detected once, not twice.
+_SEEN: dict[tuple, tuple] = {}
+_SEEN_MAX = 1_000_000
+
+
+def inventory(raw_dir: str | Path, staging: str | Path | None = None) -> list[dict]:
+    """Every entry of the raw folder, sorted by path. Files unchanged since the inventory staged under `staging`
+    (same path, size and mtime) are not read again; the others are read and year-detected in a process pool."""
+    files = location.list_files(raw_dir)
+    staged = _staged_rows(staging)
+    rows: dict[str, dict] = {}
+    todo = []
+    for f in files:
+        hit = staged.get((f.rel, f.size, f.mtime_ns))
+        seen = _SEEN.get((str(raw_dir), f.rel, f.size, f.mtime_ns))
+        if hit is not None:
+            rows[f.rel] = hit
+        elif seen is not None:
+            sha, year, source = seen
+            rows[f.rel] = {"source_file": f.rel, "source_sha256": sha, "size_bytes": f.size, "detected_year": year,
+                           "year_source": source, "partition": str(year) if year is not None else UNDATED,
+                           "read_error": None}
+        else:
+            todo.append(f)
+    for f, row in zip(todo, (r for part in pool.map_chunks(_inventory_chunk, [(str(raw_dir), f.rel) for f in todo],
+                                                           chunk=200) for r in part)):
+        rows[f.rel] = row
         if row["read_error"] is None:  # an unreadable file is tried again next time
             if len(_SEEN) >= _SEEN_MAX:
                 _SEEN.clear()
-            _SEEN[key] = row
-    return dict(row)
+            _SEEN[(str(raw_dir), f.rel, f.size, f.mtime_ns)] = (row["source_sha256"], row["detected_year"],
+                                                                 row["year_source"])
+    out = []
+    for f in files:
+        row = rows[f.rel]
+        out.append({**row, "mtime_ns": f.mtime_ns, "parser_version": schema.PARSER_VERSION})
+    out += [_irregular_row(rel) for rel in irregular_entries(raw_dir)]
+    return sorted(out, key=lambda r: r["source_file"])
 
 
-def inventory(raw_dir: str | Path) -> list[dict]:
-    rows = [_cached_row(raw_dir, f) for f in location.list_files(raw_dir)]
-    rows += [_irregular_row(rel) for rel in irregular_entries(raw_dir)]
-    return sorted(rows, key=lambda r: r["source_file"])
-
-
-def partitions_in(raw_dir: str | Path) -> list[str]:
-    return sorted({r["partition"] for r in inventory(raw_dir)}, reverse=True)
+def partitions_in(raw_dir: str | Path, staging: str | Path | None = None) -> list[str]:
+    return sorted({r["partition"] for r in inventory(raw_dir, staging)}, reverse=True)

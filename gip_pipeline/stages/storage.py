@@ -29,6 +29,13 @@ def to_table(rows: list[dict], table: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema.ALL_SCHEMAS[table])
 
 
+def replace_column(table: pa.Table, name: str, values: list | pa.Array) -> pa.Table:
+    """`table` with column `name` replaced, keeping its field (type, documentation metadata)."""
+    i = table.schema.get_field_index(name)
+    field = table.schema.field(i)
+    return table.set_column(i, field, values if isinstance(values, pa.Array) else pa.array(values, field.type))
+
+
 def partition_dir(root: str | Path, table: str, year: str) -> Path | str:
     """`<root>/<table>/year=<year>`: a Path for a local root (as callers expect), the URI for object storage."""
     loc = join(root, table, f"year={year}")
@@ -51,7 +58,9 @@ def _prepare(root: str | Path, final: str, data: pa.Table, year: str) -> Pending
     if isinstance(fs, pafs.LocalFileSystem):
         fs.create_dir(tmp_dir, recursive=True)
     tmp = f"{tmp_dir}/{PART_FILE}.tmp"  # no reader glob (`*.parquet`) ever matches a file being written
-    pq.write_table(data, tmp, filesystem=fs, compression="zstd")
+    # one chunk per column: Parquet pages follow Arrow chunks, so the same rows must give the same bytes however
+    # they were assembled (parsed now, reused from the last run, or both)
+    pq.write_table(data.combine_chunks(), tmp, filesystem=fs, compression="zstd")
     return PendingWrite(str(root), final, tmp)
 
 
@@ -105,6 +114,17 @@ def read_partition(root: str | Path, table: str, year: str) -> pa.Table:
     if fs.get_file_info(path).type != pafs.FileType.File:
         return schema.ALL_SCHEMAS[table].empty_table()
     return pq.read_table(path, filesystem=fs)
+
+
+def list_partitions(root: str | Path, table: str) -> list[str]:
+    """The years that have a `<root>/<table>/year=<year>/part-0.parquet`, sorted."""
+    fs, base = resolve(join(root, table))
+    if fs.get_file_info(base).type != pafs.FileType.Directory:
+        return []
+    years = [os.path.basename(f.path)[len("year="):] for f in fs.get_file_info(pafs.FileSelector(base))
+             if f.type == pafs.FileType.Directory and os.path.basename(f.path).startswith("year=")]
+    return sorted(y for y in years
+                  if fs.get_file_info(f"{base}/year={y}/{PART_FILE}").type == pafs.FileType.File)
 
 
 def clean_stale(root: str | Path, year: str) -> int:
