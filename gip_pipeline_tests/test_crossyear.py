@@ -26,7 +26,7 @@ def test_body_key_normalizes_presentation_not_words():
 
 
 def _parse(folder) -> dict[str, pa.Table]:
-    out, _ = parse_incremental(normalize_files(folder, inventory(folder)))
+    out, _ = parse_incremental(normalize_files(folder, inventory(folder))[0])
     return {t: out[t] for t in ("reports", "applications")}
 
 

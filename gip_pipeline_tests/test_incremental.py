@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from gip_pipeline.core.facts import report_id_for
+from gip_pipeline.stages import raw as raw_stage
 from gip_pipeline_tests.runs import fact_metadata, paths_for, published_bytes, run, seed, seeded_raw
 
 YEARS = ["2022", "2023"]
@@ -48,6 +49,21 @@ def test_rerun_over_unchanged_inputs_parses_nothing_and_writes_identical_bytes(f
     assert published_bytes(out) == before
 
 
+def _stage_metadata(results, node: str) -> dict[str, dict]:
+    return {m.partition: {k: v.value for k, v in m.metadata.items()}
+            for r in results for m in r.asset_materializations_for_node(node)}
+
+
+def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
+    """The inventory's cache (staged path/size/mtime) and the normalized text of the same bytes are reused."""
+    tmp, raw, out, instance, _, _ = first
+    monkeypatch.setattr(raw_stage, "_SEEN", {})  # as in a new process: only the staged inventory is left
+    results = run(paths_for(out, raw), YEARS, instance)
+    inv, norm = _stage_metadata(results, "raw_report_inventory"), _stage_metadata(results, "normalized_reports")
+    assert {y: (m["files"], m["files_read_all_years"]) for y, m in inv.items()} == {"2022": (3, 0), "2023": (2, 0)}
+    assert {y: (m["decoded"], m["reused_unchanged"]) for y, m in norm.items()} == {"2022": (3, 3), "2023": (2, 2)}
+
+
 def test_batched_run_equals_per_year_runs(first, tmp_path):
     """A backfill batch (one run over the year range, `context.partition_keys`) writes the same bytes."""
     _, raw, _, _, _, per_year = first
@@ -70,8 +86,11 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
     old_id = report_id_for(hashlib.sha256(changed.read_bytes()).hexdigest())
     changed.write_bytes(changed.read_bytes() + "\n附：本报告如有疑问请来电咨询。\n".encode())
     new_id = report_id_for(hashlib.sha256(changed.read_bytes()).hexdigest())
-    meta = fact_metadata(run(paths_for(out, raw), ["2022"], instance))["2022"]
+    results = run(paths_for(out, raw), ["2022"], instance)
+    meta = fact_metadata(results)["2022"]
     assert (meta["parsed"], meta["skipped_unchanged"], meta["inputs"]) == (1, 2, 3)
+    assert _stage_metadata(results, "raw_report_inventory")["2022"]["files_read_all_years"] == 1
+    assert _stage_metadata(results, "normalized_reports")["2022"]["reused_unchanged"] == 2
     ids = set(_reports(out, "2022")["report_id"])
     assert new_id in ids and old_id not in ids and len(ids) == 3
     apps = pl.read_parquet(out / "curated" / "applications" / "year=2022" / "part-0.parquet")

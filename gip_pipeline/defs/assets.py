@@ -64,7 +64,8 @@ def record(context: dg.AssetExecutionContext, year: str, metadata: dict) -> None
 def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Every raw file of the year: path, sha256, size and the report year read from its own text."""
     t0 = time.perf_counter()
-    everything = inventory(paths.raw, paths.staging)  # once per run; files unchanged since the last run not read
+    counts: dict = {}
+    everything = inventory(paths.raw, paths.staging, counts)  # once per run; unchanged files are not read again
     for year in context.partition_keys:
         rows = [r for r in everything if r["partition"] == year]
         with year_scope(paths, year):
@@ -74,6 +75,7 @@ def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> 
         record(context, year, {
             "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("raw_inventory"),
             "files": len(rows), "bytes": sum(r["size_bytes"] or 0 for r in rows),
+            "files_read_all_years": counts["read"], "files_unchanged_all_years": counts["cache"],
             "raw_dir": dg.MetadataValue.path(str(paths.raw)), "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
 
@@ -89,13 +91,13 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
         t0 = time.perf_counter()
         with year_scope(paths, year):
             inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
-            table = normalize_files(paths.raw, inv, storage.read_partition(root, "normalized_reports", year))
+            table, reused = normalize_files(paths.raw, inv, storage.read_partition(root, "normalized_reports", year))
             storage.write_partition(root, "normalized_reports", year, table)
         rejected = table.num_rows - table["reject_reason"].null_count
         scripts = table["script"].to_pylist()
         record(context, year, {
             "dagster/row_count": table.num_rows, "dagster/column_schema": _schema_meta("normalized_reports"),
-            "decoded": table.num_rows - rejected, "not_decoded": rejected,
+            "decoded": table.num_rows - rejected, "not_decoded": rejected, "reused_unchanged": reused,
             "traditional": scripts.count("traditional"),
             "encodings": ", ".join(sorted({e for e in table["encoding"].to_pylist() if e})) or "-",
             "seconds": round(time.perf_counter() - t0, 3)})

@@ -64,8 +64,9 @@ def _reusable(previous: pa.Table | None) -> dict[str, int]:
     return {sha: i for sha, i in zip(shas, idx) if sha is not None}
 
 
-def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: pa.Table | None = None) -> pa.Table:
-    """The year's `normalized_reports` table, in inventory order."""
+def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: pa.Table | None = None
+                    ) -> tuple[pa.Table, int]:
+    """The year's `normalized_reports` table, in inventory order, and how many rows were reused from `previous`."""
     decided: list[dict] = []  # unreadable and duplicate inputs: no text to make
     reuse: list[tuple[int, dict]] = []  # (previous row index, inventory row)
     todo: list[tuple[str, dict]] = []
@@ -92,7 +93,7 @@ def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: p
         parts.append(_with_paths(previous.take([i for i, _ in reuse]), [inv for _, inv in reuse]))
     table = pa.concat_tables(parts)
     positions = [order[f] for f in table["source_file"].to_pylist()]
-    return table.take(pc.sort_indices(pa.array(positions)))
+    return table.take(pc.sort_indices(pa.array(positions))), len(reuse)
 
 
 def _with_paths(rows: pa.Table, invs: list[dict]) -> pa.Table:

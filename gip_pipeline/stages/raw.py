@@ -115,9 +115,10 @@ _SEEN: dict[tuple, tuple] = {}
 _SEEN_MAX = 1_000_000
 
 
-def inventory(raw_dir: str | Path, staging: str | Path | None = None) -> list[dict]:
+def inventory(raw_dir: str | Path, staging: str | Path | None = None, counts: dict | None = None) -> list[dict]:
     """Every entry of the raw folder, sorted by path. Files unchanged since the inventory staged under `staging`
-    (same path, size and mtime) are not read again; the others are read and year-detected in a process pool."""
+    (same path, size and mtime) are not read again; the others are read and year-detected in a process pool.
+    `counts`, when given, receives how many files were `read` and how many came from the staged `cache`."""
     files = location.list_files(raw_dir)
     staged = _staged_rows(staging)
     rows: dict[str, dict] = {}
@@ -142,6 +143,8 @@ def inventory(raw_dir: str | Path, staging: str | Path | None = None) -> list[di
                 _SEEN.clear()
             _SEEN[(str(raw_dir), f.rel, f.size, f.mtime_ns)] = (row["source_sha256"], row["detected_year"],
                                                                  row["year_source"])
+    if counts is not None:
+        counts.update(read=len(todo), cache=len(files) - len(todo))
     out = []
     for f in files:
         row = rows[f.rel]
