@@ -62,6 +62,11 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
     inv, norm = _stage_metadata(results, "raw_report_inventory"), _stage_metadata(results, "normalized_reports")
     assert {y: (m["files"], m["files_read_all_years"]) for y, m in inv.items()} == {"2022": (3, 0), "2023": (2, 0)}
     assert {y: (m["decoded"], m["reused_unchanged"]) for y, m in norm.items()} == {"2022": (3, 3), "2023": (2, 2)}
+    schema_checks = [e for r in results for e in r.get_asset_check_evaluations()
+                     if e.check_name == "parsed_schema_conforms"]
+    assert schema_checks and all(e.passed for e in schema_checks)
+    assert all(e.metadata["rows_validated"].value == 0 and e.metadata["rows_reused_prevalidated"].value > 100
+               for e in schema_checks)  # reused rows were validated when they were parsed
 
 
 def test_batched_run_equals_per_year_runs(first, tmp_path):
