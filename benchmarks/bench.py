@@ -1,15 +1,17 @@
 """End-to-end benchmark: where the time goes, from touching the bytes to gated Parquet.
 
-    uv run --extra test python benchmarks/bench.py [--n 20000] [--workdir DIR] [--skip-full]
+    uv run --extra test python benchmarks/bench.py [--n 20000] [--workdir DIR] [--skip-full] [--skip-core]
+                                                   [--profile FILE]
 
 1. generates N reports (~7 KB each; mixed layouts, both formats, some traditional; ~2 % with a planted identity
    violation, ~1 % unreadable) with the test tree's renderer, into a temporary raw folder;
 2. times a floor: read every file, decode, OpenCC t2s, split lines (the physical cost of touching the data);
 3. times the pure parse core (normalize + parse, no Dagster / GX / Parquet), in one process and in a pool;
-4. times the full `gip run` (Dagster + GX gates + Parquet) cold (fresh instance), then incremental after adding
-   1 % new reports;
-5. prints reports/s, MB/s, peak RSS and the ratios full/floor, full/parse, incremental/full, all measured in this
-   one run (the machines are noisy: compare ratios, not seconds across runs).
+4. times the full `gip run` (Dagster + GX gates + Parquet) cold (fresh instance), again with nothing changed (a
+   nightly run on a quiet night), then incremental after adding 1 % new reports;
+5. prints reports/s, MB/s, peak RSS of each run (the largest of `gip` and its workers) and the ratios full/floor,
+   full/parse, incremental/full, all measured in this one run (the machines are noisy: compare ratios, not
+   seconds across runs); `--profile` adds a cProfile summary of one more cold run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -116,18 +117,26 @@ def parse_core(paths: list[Path], workers: int) -> float:
     return time.perf_counter() - t0
 
 
-def full_run(work: Path, raw: Path, home: Path) -> tuple[float, str]:
+def full_run(work: Path, raw: Path, home: Path, profile: Path | None = None) -> tuple[float, str, float]:
+    """One `gip run` in a child process: (seconds, its summary line, peak RSS in MB of it and its workers)."""
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    cmd = [sys.executable, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
+    prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    cmd = [sys.executable, *prof, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
            str(work / "curated"), "--quarantine-dir", str(work / "quarantine"), "--staging-dir", str(work / "staging")]
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise SystemExit(f"gip run failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return elapsed, out.stdout.strip().splitlines()[-3] if out.stdout.strip() else ""
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # this run's own peak RSS (the largest of it and its workers)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"gip run failed ({proc.returncode}):\n{text[-3000:]}")
+    summary = next((line for line in text.splitlines() if " input(s): " in line), "")
+    return elapsed, summary.strip(), usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -135,6 +144,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--skip-full", action="store_true", help="floor and parse core only")
+    ap.add_argument("--skip-core", action="store_true", help="no parse-core timings (e.g. the --n 100000 memory run)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="after the timed runs, profile one more cold run with cProfile into this file")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gip-bench-"))
     raw = work / "raw"
@@ -152,27 +164,47 @@ def main() -> None:
     t_floor = floor(paths)
     print(f"floor (read + decode + t2s + split): {t_floor:7.2f} s  {len(paths) / t_floor:8.0f} reports/s  "
           f"{mb / t_floor:6.1f} MB/s")
-    t_parse = parse_core(paths, 1)
-    print(f"parse core, 1 process:               {t_parse:7.2f} s  {len(paths) / t_parse:8.0f} reports/s  "
-          f"{mb / t_parse:6.1f} MB/s")
-    t_parse2 = parse_core(paths, 2)
-    print(f"parse core, 2 processes:             {t_parse2:7.2f} s  {len(paths) / t_parse2:8.0f} reports/s  "
-          f"(speed-up x{t_parse / t_parse2:.2f})")
+    t_parse = t_parse2 = None
+    if not args.skip_core:
+        t_parse = parse_core(paths, 1)
+        print(f"parse core, 1 process:               {t_parse:7.2f} s  {len(paths) / t_parse:8.0f} reports/s  "
+              f"{mb / t_parse:6.1f} MB/s")
+        t_parse2 = parse_core(paths, 2)
+        print(f"parse core, 2 processes:             {t_parse2:7.2f} s  {len(paths) / t_parse2:8.0f} reports/s  "
+              f"(speed-up x{t_parse / t_parse2:.2f})")
     if args.skip_full:
         return
-    t_full, summary = full_run(work, raw, work / "dagster_home")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    t_full, summary, rss = full_run(work, raw, work / "dagster_home")
     print(f"full gip run, cold:                  {t_full:7.2f} s  {len(paths) / t_full:8.0f} reports/s  "
           f"{mb / t_full:6.1f} MB/s  peak RSS {rss:.0f} MB")
     print(f"   {summary}")
+    t_same, summary, rss = full_run(work, raw, work / "dagster_home")
+    print(f"full gip run, nothing changed:       {t_same:7.2f} s  peak RSS {rss:.0f} MB")
+    print(f"   {summary}")
     added = max(1, args.n // 100)
     generate(raw, added, start=args.n, seed=8)
-    t_inc, summary = full_run(work, raw, work / "dagster_home")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"full gip run, +{added} new reports:    {t_inc:7.2f} s  peak RSS so far {rss:.0f} MB")
+    t_inc, summary, rss = full_run(work, raw, work / "dagster_home")
+    print(f"full gip run, +{added} new reports:    {t_inc:7.2f} s  peak RSS {rss:.0f} MB")
     print(f"   {summary}")
-    print(f"ratios: full/floor {t_full / t_floor:.1f}  full/parse {t_full / t_parse:.2f}  "
-          f"incremental/full {t_inc / t_full:.2f}")
+    ratios = f"full/floor {t_full / t_floor:.1f}  incremental/full {t_inc / t_full:.2f}  unchanged/full " \
+             f"{t_same / t_full:.2f}"
+    if t_parse is not None:
+        ratios += f"  full/parse(1 process) {t_full / t_parse:.2f}  full/parse(2 processes) {t_full / t_parse2:.2f}"
+    print("ratios: " + ratios)
+    if args.profile:
+        shutil.rmtree(work / "staging", ignore_errors=True)  # cold again: the profile is of a full run
+        for d in ("curated", "quarantine", "dagster_home"):
+            shutil.rmtree(work / d, ignore_errors=True)
+        full_run(work, raw, work / "dagster_home", profile=args.profile)
+        print(f"cProfile of a cold run (≈1.5x slower under the profiler) → {args.profile}")
+        _print_profile(args.profile)
+
+
+def _print_profile(path: Path, top: int = 25) -> None:
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("cumulative").print_stats(r"gip_pipeline|great_expectations/validator/v1|_bootstrap>:1165", top)
 
 
 def _cpu_model() -> str:
