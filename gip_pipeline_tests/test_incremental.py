@@ -62,6 +62,8 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
     inv, norm = _stage_metadata(results, "raw_report_inventory"), _stage_metadata(results, "normalized_reports")
     assert {y: (m["files"], m["files_read_all_years"]) for y, m in inv.items()} == {"2022": (3, 0), "2023": (2, 0)}
     assert {y: (m["decoded"], m["reused_unchanged"]) for y, m in norm.items()} == {"2022": (3, 3), "2023": (2, 2)}
+    pages = _stage_metadata(results, "quality_report")  # same published bytes: the year's page is not redrawn
+    assert {y: m["unchanged"] for y, m in pages.items()} == {"2022": True, "2023": True}
     schema_checks = [e for r in results for e in r.get_asset_check_evaluations()
                      if e.check_name == "parsed_schema_conforms"]
     assert schema_checks and all(e.passed for e in schema_checks)
@@ -96,6 +98,7 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
     assert (meta["parsed"], meta["skipped_unchanged"], meta["inputs"]) == (1, 2, 3)
     assert _stage_metadata(results, "raw_report_inventory")["2022"]["files_read_all_years"] == 1
     assert _stage_metadata(results, "normalized_reports")["2022"]["reused_unchanged"] == 2
+    assert _stage_metadata(results, "quality_report")["2022"]["unchanged"] is False
     ids = set(_reports(out, "2022")["report_id"])
     assert new_id in ids and old_id not in ids and len(ids) == 3
     apps = pl.read_parquet(out / "curated" / "applications" / "year=2022" / "part-0.parquet")
