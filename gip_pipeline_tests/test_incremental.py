@@ -62,6 +62,9 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
     inv, norm = _stage_metadata(results, "raw_report_inventory"), _stage_metadata(results, "normalized_reports")
     assert {y: (m["files"], m["files_read_all_years"]) for y, m in inv.items()} == {"2022": (3, 0), "2023": (2, 0)}
     assert {y: (m["decoded"], m["reused_unchanged"]) for y, m in norm.items()} == {"2022": (3, 3), "2023": (2, 2)}
+    facts = _stage_metadata(results, "fact_tables")  # same staged rows and code: gate and publish not redone
+    assert {y: (m["unchanged"], m["curated"], m["quarantined"]) for y, m in facts.items()} == {
+        "2022": (True, 3, 0), "2023": (True, 1, 1)}
     pages = _stage_metadata(results, "quality_report")  # same published bytes: the year's page is not redrawn
     assert {y: m["unchanged"] for y, m in pages.items()} == {"2022": True, "2023": True}
     schema_checks = [e for r in results for e in r.get_asset_check_evaluations()
@@ -69,6 +72,20 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
     assert schema_checks and all(e.passed for e in schema_checks)
     assert all(e.metadata["rows_validated"].value == 0 and e.metadata["rows_reused_prevalidated"].value > 100
                for e in schema_checks)  # reused rows were validated when they were parsed
+
+
+def test_a_damaged_publish_is_redone_even_when_inputs_are_unchanged(first, tmp_path):
+    _, raw0, _, _, _, _ = first
+    raw = tmp_path / "raw"
+    shutil.copytree(raw0, raw)
+    out = tmp_path / "out"
+    instance = dg.DagsterInstance.ephemeral()
+    run(paths_for(out, raw), ["2023"], instance)
+    before = published_bytes(out)
+    (out / "quarantine" / "quality" / "year=2023" / "part-0.parquet").unlink()
+    meta = fact_metadata(run(paths_for(out, raw), ["2023"], instance))["2023"]
+    assert meta["unchanged"] is False and (meta["parsed"], meta["quarantined"]) == (0, 1)
+    assert published_bytes(out) == before
 
 
 def test_batched_run_equals_per_year_runs(first, tmp_path):
@@ -99,6 +116,7 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
     assert _stage_metadata(results, "raw_report_inventory")["2022"]["files_read_all_years"] == 1
     assert _stage_metadata(results, "normalized_reports")["2022"]["reused_unchanged"] == 2
     assert _stage_metadata(results, "quality_report")["2022"]["unchanged"] is False
+    assert meta["unchanged"] is False
     ids = set(_reports(out, "2022")["report_id"])
     assert new_id in ids and old_id not in ids and len(ids) == 3
     apps = pl.read_parquet(out / "curated" / "applications" / "year=2022" / "part-0.parquet")

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from ..core import schema
 from ..stages import storage
+from ..stages.fingerprint import digest_files, read_text, write_text
 from ..stages.incremental import parse_incremental, read_previous
 from ..stages.locking import year_lock
 from ..stages.normalized import normalize_files
@@ -142,12 +143,72 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically."""
     checks: dict[str, dict] = {}
     for year in context.partition_keys:
+        t0 = time.perf_counter()
         with year_scope(paths, year):
-            metadata, checks[year] = _fact_tables_year(context, paths, year)
+            inputs, stamp = _gate_inputs_digest(paths, year), _stamp_location(paths, year)
+            unchanged = _unchanged_publish(paths, year, inputs, stamp)
+            if unchanged is not None:  # same staged rows, same code, published files intact: nothing to redo
+                metadata, checks[year] = unchanged
+                metadata["seconds"] = round(time.perf_counter() - t0, 3)
+                context.log.info(f"year {year}: unchanged since the last publish, files kept: "
+                                 f"{metadata['accounting']}")
+            else:
+                metadata, checks[year] = _fact_tables_year(context, paths, year)
+                write_text(stamp, dg.serialize_value({
+                    "inputs": inputs, "outputs": _published_digest(paths, year),
+                    "metadata": metadata, "check": checks[year]}))
+            metadata["unchanged"] = unchanged is not None
         record(context, year, metadata)
     yield dg.MaterializeResult()
     yield dg.AssetCheckResult(check_name=IDENTITY_CHECK, passed=all(c.pop("passed") for c in checks.values()),
                               severity=dg.AssetCheckSeverity.WARN, metadata=_check_metadata(checks))
+
+
+# what the gate and the publish of a year read, besides the year's staged rows: their code and the schema
+GATE_CODE = ("gip_pipeline.stages.gate", "gip_pipeline.quality.gx_gate", "gip_pipeline.quality.repairs",
+             "gip_pipeline.core.narrative", "gip_pipeline.stages.crossyear", "gip_pipeline.stages.publish",
+             "gip_pipeline.core.schema", "gip_pipeline.defs.assets")
+GATE_INPUTS = PARSED_TABLES + ("identity_operands", "rejects")
+
+
+def _stamp_location(paths: GipPaths, year: str) -> str:
+    return storage.join(paths.staging, "fact_tables_stamps", f"year={year}.json")
+
+
+def _gate_inputs_digest(paths: GipPaths, year: str) -> str:
+    """The year's staged rows, the previous year's (cross-year checks), the input count, and the gate's code."""
+    root = _stage(paths, "parsed")
+    files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE) for t in GATE_INPUTS]
+    if year.isdigit():
+        files += [storage.join(storage.partition_dir(root, t, str(int(year) - 1)), storage.PART_FILE)
+                  for t in ("reports", "applications")]
+    inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
+    return digest_files(files, GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine}")
+
+
+def _published_digest(paths: GipPaths, year: str) -> str:
+    files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
+             for root in (paths.curated, paths.quarantine) for t in schema.FACT_TABLES]
+    return digest_files(files + [storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")])
+
+
+def _unchanged_publish(paths: GipPaths, year: str, inputs: str, stamp: str) -> tuple[dict, dict] | None:
+    """The last publish's (metadata, check) when its inputs digest is `inputs` and its files are still intact."""
+    text = read_text(stamp)
+    if text is None:
+        return None
+    try:
+        last = dg.deserialize_value(text)
+    except Exception:  # a stamp of another version: recompute
+        return None
+    if last.get("inputs") != inputs or last.get("outputs") != _published_digest(paths, year):
+        return None
+    metadata = last["metadata"]
+    ledger = storage.read_partition(_stage(paths, "parsed"), "parse_ledger", year)["reused"].to_pylist()
+    metadata.update(parsed=ledger.count(False), skipped_unchanged=ledger.count(True), accounting=(
+        f"inputs {metadata['inputs']} = curated {metadata['curated']} + quarantined {metadata['quarantined']} + "
+        f"rejected {metadata['rejected']} (unchanged since the last publish: its files are kept)"))
+    return metadata, last["check"]
 
 
 def _check_metadata(checks: dict[str, dict]) -> dict:

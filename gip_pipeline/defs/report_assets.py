@@ -4,7 +4,6 @@ A separate small asset so a report problem never blocks or rolls back a publish,
 the Dagster UI as the year's materialization metadata (a path and a file:// URL to the run's own page).
 """
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from ..stages import storage
+from ..stages.fingerprint import digest_files
 from ..stages.location import is_local, local_path
 from .assets import GROUP, fact_tables, record
 from .partitions import BACKFILL_POLICY, REPORT_YEARS
@@ -85,26 +85,11 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
 
 
 def _published_digest(paths: GipPaths, year: str) -> str:
-    """sha256 over the bytes of every published file the page is made from (Parquet is written
-    deterministically, so the same rows give the same digest)."""
-    from ..stages.location import resolve
-
-    from ..bi import quality_report as page_module
-
-    h = hashlib.sha256(Path(page_module.__file__).read_bytes())  # a new page layout is a change too
+    """Digest of every published file the page is made from, and of the page code."""
     files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
              for root in (paths.curated, paths.quarantine) for t in REPORT_TABLES]
     files.append(storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet"))
-    for f in files:
-        fs, p = resolve(f)
-        h.update(f"{f}\0".encode())
-        try:
-            with fs.open_input_stream(p) as stream:
-                while chunk := stream.read(1 << 22):
-                    h.update(chunk)
-        except (FileNotFoundError, OSError):
-            h.update(b"missing")
-    return h.hexdigest()
+    return digest_files(files, ("gip_pipeline.bi.quality_report",))
 
 
 def _read_file(path: str):
