@@ -40,8 +40,8 @@ def _usable(previous: dict[str, pa.Table] | None) -> bool:
                                   for n in STAGED_TABLES)
 
 
-def _parse_chunk(rows: list[dict]) -> dict[str, pa.Table]:
-    out = parse_normalized(rows)
+def _parse_range(todo: pa.Table, start: int, stop: int) -> dict[str, pa.Table]:
+    out = parse_normalized(todo.slice(start, stop - start).to_pylist())
     return {name: storage.to_table(out[name], name) for name in out}
 
 
@@ -78,7 +78,7 @@ def parse_incremental(normalized: pa.Table, previous: dict[str, pa.Table] | None
             continue
         reused[i], outcome[i] = True, hit
 
-    parts = pool.map_chunks(_parse_chunk, normalized.take(todo).to_pylist() if todo else [], chunk=100)
+    parts = pool.map_ranges(_parse_range, normalized.take(todo), len(todo), chunk=100) if todo else []
     out = {name: [p[name] for p in parts] for name in STAGED_TABLES[:-1]}
     if reused_reports:
         out = _add_reused_reports(out, previous, reused_reports)
@@ -96,7 +96,7 @@ def parse_incremental(normalized: pa.Table, previous: dict[str, pa.Table] | None
         "report_id": [n["report_id"] for n in meta], "folder_year": [n["folder_year"] for n in meta],
         "parser_version": [schema.PARSER_VERSION] * len(meta), "outcome": outcome, "reused": reused,
     }, schema=schema.ALL_SCHEMAS["parse_ledger"])
-    order = {n["report_id"]: i for i, n in reversed(list(enumerate(meta)))}
+    order = pa.array(list(dict.fromkeys(n["report_id"] for n in meta if n["report_id"])), pa.string())
     tables = {name: _in_input_order(t, name, order) for name, t in tables.items()}
     return tables, ParseCounts(parsed=len(todo), skipped_unchanged=len(meta) - len(todo))
 
@@ -119,7 +119,7 @@ def _concat(tables: list[pa.Table], name: str) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema.ALL_SCHEMAS[name].empty_table()
 
 
-def _in_input_order(table: pa.Table, name: str, order: dict[str, int]) -> pa.Table:
+def _in_input_order(table: pa.Table, name: str, order: pa.Array) -> pa.Table:
     """Rows in the order of the year's inputs (stable: a report's own rows keep their parsed order)."""
     if not table.num_rows:
         return table
@@ -127,5 +127,7 @@ def _in_input_order(table: pa.Table, name: str, order: dict[str, int]) -> pa.Tab
         return table.take(pc.sort_indices(table, sort_keys=[("source_file", "ascending")]))
     if name == "parse_ledger":
         return table
-    pos = pa.array([order.get(r, len(order)) for r in table["report_id"].to_pylist()], pa.int64())
+    pos = pc.index_in(table["report_id"], value_set=order)  # first input of each report id
+    if pc.all(pc.greater_equal(pos[1:], pos[:-1])).as_py() is not False:
+        return table  # already in order (nothing reused): no copy of the year
     return table.take(pc.sort_indices(pos))

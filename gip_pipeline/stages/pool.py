@@ -31,3 +31,28 @@ def map_chunks(fn: Callable[[list[T]], R], items: Sequence[T], chunk: int = 100)
         return [fn(c) for c in chunks]
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(fn, chunks))
+
+
+_SHARED: dict = {}
+
+
+def map_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100) -> list[R]:
+    """`fn(shared, start, stop)` over consecutive ranges of `range(n)`, results in order. Forked workers inherit
+    `shared` (e.g. a year's Arrow table of texts) instead of receiving pickled copies, so the parent never turns
+    the year into Python objects: its memory stays that of the Arrow table."""
+    ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    n_workers = min(workers(), len(ranges))
+    if n_workers <= 1 or n < 2 * chunk:
+        return [fn(shared, a, b) for a, b in ranges]
+    key = id(shared)
+    _SHARED[key] = (fn, shared)
+    try:
+        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run_range, [key] * len(ranges), ranges))
+    finally:
+        _SHARED.pop(key, None)
+
+
+def _run_range(key: int, bounds: tuple[int, int]):
+    fn, shared = _SHARED[key]  # inherited through fork
+    return fn(shared, *bounds)
