@@ -27,7 +27,7 @@ def test_body_key_normalizes_presentation_not_words():
 
 def _parse(folder) -> dict[str, pa.Table]:
     out, _ = parse_incremental(normalize_files(folder, inventory(folder))[0])
-    return {t: out[t] for t in ("reports", "applications")}
+    return {t: out[t] for t in ("reports", "applications", "review_litigation", "identity_operands")}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def _quality(years, name) -> dict[str, dict]:
     assert now["reports"]["report_year"].to_pylist() == [2023]
     assert now["reports"]["body_key"].to_pylist() == prev["reports"]["body_key"].to_pylist()
     ops = cross_year_operands("2023", now["reports"], now["applications"], prev["reports"], prev["applications"])
-    return {q["check"]: q for q in cross_year_gate(ops)}
+    return {q["check"]: q for q in cross_year_gate(ops).to_pylist()}
 
 
 def test_consistent_years_pass(years):
@@ -79,5 +79,24 @@ def test_no_previous_report_of_the_body_is_not_assessable(years):
         years["2022"]["reports"].column_names.index("body_key"), "body_key",
         pa.array(["某市人民政府办公室"], pa.string()))
     ops = cross_year_operands("2023", now["reports"], now["applications"], other, years["2022"]["applications"])
-    quality = cross_year_gate(ops)
+    quality = cross_year_gate(ops).to_pylist()
     assert {q["status"] for q in quality} == {"not_assessable"} and "no 2022 report of this body" in quality[0]["detail"]
+
+
+def test_judged_with_the_identities_in_one_frame_as_alone(years, monkeypatch):
+    """`gate` judges the year's identity operands, counts and cross-year operands in two GX validations; the
+    cross-year rows (after the identity rows in the frame) come out as `cross_year_gate` gives them alone."""
+    from gip_pipeline.quality import gx_gate
+
+    now, prev = years["off"], years["2022"]
+    ops = cross_year_operands("2023", now["reports"], now["applications"], prev["reports"], prev["applications"])
+    alone = cross_year_gate(ops).to_pylist()
+    calls = []
+    validate = gx_gate._validate
+    monkeypatch.setattr(gx_gate, "_validate", lambda *a, **k: calls.append(a[0]) or validate(*a, **k))
+    rows = gx_gate.gate(now["identity_operands"], now["applications"], now["review_litigation"], cross_year=ops)
+    assert sorted(calls) == ["counts", "operands"]
+    rows = rows.to_pylist()
+    assert [r for r in rows if r["check"].startswith("cross_year:")] == alone
+    assert {r["status"] for r in rows if r["check"].startswith(("balance", "row_sum", "non_negative"))} == {"passed"}
+    assert len([r for r in rows if r["check"].startswith("non_negative")]) == 2

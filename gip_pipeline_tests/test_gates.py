@@ -30,7 +30,7 @@ def test_negative_count_fails_with_its_cell():
     ops = storage.to_table(identity_operands("r1", rep.format, rep.applications, rep.review), "identity_operands")
     apps = storage.to_table([{"report_id": "r1", "row_code": "granted", "applicant": "total", "value": -3,
                               "raw": "-3", "derived": False, "line": 1}], "applications")
-    rows = gate(ops, apps, storage.to_table([], "review_litigation"))
+    rows = gate(ops, apps, storage.to_table([], "review_litigation")).to_pylist()
     neg = [r for r in rows if r["check"] == "non_negative:applications"]
     assert len(neg) == 1 and neg[0]["passed"] is False and "granted.total=-3" in neg[0]["detail"]
     assert all(r["passed"] for r in rows if r["check"].startswith(("balance", "row_sum", "review_sum")))

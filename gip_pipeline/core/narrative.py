@@ -12,6 +12,9 @@ import json
 import re
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from . import schema
 
 _N = r"(\d+)\s*"
@@ -92,16 +95,21 @@ def compare(report_id: str, text: str | None, applications: dict[tuple[str, str]
     return rows
 
 
-def narrative_rows(sections, applications, review) -> list[dict]:
-    """`compare` for every report of a year, from the staged Arrow tables (sections, applications, review)."""
+# the only cells `compare` reads: (table, its two code columns, the column and codes that select them)
+_CELLS = (("applications", "row_code", "applicant", "row_code", ("new_received", "carried_over")),
+          ("review_litigation", "proceeding", "outcome", "outcome", ("total",)))
+
+
+def narrative_rows(sections: pa.Table, applications: pa.Table, review: pa.Table) -> pa.Table:
+    """`compare` for every report of a year, from the staged Arrow tables, as a `quality` table (warnings)."""
     cells: dict[str, dict[str, dict]] = {}
-    for name, data, a, b in (("applications", applications, "row_code", "applicant"),
-                             ("review_litigation", review, "proceeding", "outcome")):
-        for r in data.select(["report_id", a, b, "value"]).to_pylist():
-            cells.setdefault(r["report_id"], {}).setdefault(name, {})[(r[a], r[b])] = r["value"]
+    for (name, a, b, by, keep), data in zip(_CELLS, (applications, review)):
+        data = data.filter(pc.is_in(data[by], value_set=pa.array(keep, pa.string())))
+        for rid, x, y, v in zip(*(data[c].to_pylist() for c in ("report_id", a, b, "value"))):
+            cells.setdefault(rid, {}).setdefault(name, {})[(x, y)] = v
+    first = sections.filter(pc.equal(sections["section_no"], 1))
     rows = []
-    for s in sections.select(["report_id", "section_no", "text"]).to_pylist():
-        if s["section_no"] == 1:
-            c = cells.get(s["report_id"], {})
-            rows.extend(compare(s["report_id"], s["text"], c.get("applications", {}), c.get("review_litigation", {})))
-    return rows
+    for rid, text in zip(first["report_id"].to_pylist(), first["text"].to_pylist()):
+        c = cells.get(rid, {})
+        rows.extend(compare(rid, text, c.get("applications", {}), c.get("review_litigation", {})))
+    return pa.Table.from_pylist(rows, schema=schema.TABLE_SCHEMAS["quality"])

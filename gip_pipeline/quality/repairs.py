@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core import schema
 
@@ -111,23 +112,23 @@ def suggest(fmt: str, values: dict[Key, int | None], failed_cells: set[Key]) -> 
             f"identity of the report holds")
 
 
-def add_suggestions(quality_rows: list[dict], reports: pa.Table, applications: pa.Table,
-                    review: pa.Table) -> list[dict]:
-    """Fill `suggestion` on the failed hard rows of every report a one-cell or one-row repair explains."""
-    failing: dict[str, set[Key]] = defaultdict(set)
-    for q in quality_rows:
-        if q["severity"] == "error" and not q["passed"]:
-            failing[q["report_id"]]  # noqa: B018 - register the report
-    if not failing:
-        return quality_rows
+def add_suggestions(quality: pa.Table, reports: pa.Table, applications: pa.Table, review: pa.Table) -> pa.Table:
+    """`quality` with `suggestion` set on the failed hard rows of every report a one-cell or one-row repair explains
+    (only the failing reports' cells are read: ~2 % of a year)."""
+    hard_failed = pc.and_(pc.equal(quality["severity"], "error"), pc.invert(pc.fill_null(quality["passed"], False)))
+    rids = pc.unique(quality["report_id"].filter(hard_failed))
+    if not len(rids):
+        return quality
+    failing: dict[str, set[Key]] = {rid: set() for rid in rids.to_pylist()}
     values: dict[str, dict[Key, int | None]] = defaultdict(dict)
     for table, data, a, b in (("applications", applications, "row_code", "applicant"),
                               ("review_litigation", review, "proceeding", "outcome")):
-        for r in data.select(["report_id", a, b, "value"]).to_pylist():
-            if r["report_id"] in failing:
-                values[r["report_id"]][(table, r[a], r[b])] = r["value"]
-    formats = dict(zip(reports["report_id"].to_pylist(), reports["format"].to_pylist()))
-    texts = {}
+        data = data.filter(pc.is_in(data["report_id"], value_set=rids))
+        for rid, x, y, v in zip(*(data[c].to_pylist() for c in ("report_id", a, b, "value"))):
+            values[rid][(table, x, y)] = v
+    formats = reports.filter(pc.is_in(reports["report_id"], value_set=rids))
+    formats = dict(zip(formats["report_id"].to_pylist(), formats["format"].to_pylist()))
+    texts = []
     for rid in failing:
         fmt = formats.get(rid) or "2021"
         idents = _identities(fmt)
@@ -137,6 +138,8 @@ def add_suggestions(quality_rows: list[dict], reports: pa.Table, applications: p
             if None not in ops and sum(ops[:len(lhs)]) != sum(ops[len(lhs):]):
                 failing[rid].update(lhs + rhs)
         failing[rid].update(k for k, v in vals.items() if v is not None and v < 0)
-        texts[rid] = suggest(fmt, vals, failing[rid])
-    return [{**q, "suggestion": texts.get(q["report_id"])} if q["severity"] == "error" and not q["passed"] else q
-            for q in quality_rows]
+        texts.append(suggest(fmt, vals, failing[rid]))
+    # each failed hard row gets its report's text; every other row keeps none
+    at = pc.if_else(hard_failed, pc.index_in(quality["report_id"], value_set=rids), pa.scalar(None, pa.int32()))
+    i = quality.schema.get_field_index("suggestion")
+    return quality.set_column(i, quality.schema.field(i), pa.array(texts, pa.string()).take(at))

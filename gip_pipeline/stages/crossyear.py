@@ -25,55 +25,74 @@ def previous_year(year: str) -> str | None:
 
 def _carried(apps: pa.Table, row_code: str) -> dict[tuple[str, str], int | None]:
     """(report, applicant) → value of one row; filtered in Arrow first (a year holds ~175 rows per report)."""
-    rows = apps.filter(pc.equal(apps["row_code"], row_code)).select(["report_id", "applicant", "value"])
-    return {(r["report_id"], r["applicant"]): r["value"] for r in rows.to_pylist()}
+    rows = apps.filter(pc.equal(apps["row_code"], row_code))
+    return dict(zip(zip(rows["report_id"].to_pylist(), rows["applicant"].to_pylist()), rows["value"].to_pylist()))
+
+
+def _tile(values: list, times: int, type_: pa.DataType) -> pa.Array:
+    return pa.array(values * times, type_)
 
 
 def cross_year_operands(year: str, reports: pa.Table, applications: pa.Table, prev_reports: pa.Table,
-                        prev_applications: pa.Table) -> list[dict]:
+                        prev_applications: pa.Table) -> pa.Table:
+    """One operand row per report of `year` (sorted by report_id) × applicant column, as `identity_operands`."""
     now_row, prev_row = schema.CROSS_YEAR_CELLS
     prev = previous_year(year)
+    cols = schema.APPLICANT_CODES
     by_body: dict[str, list[str]] = {}
-    for r in prev_reports.to_pylist():
-        if r.get("body_key"):
-            by_body.setdefault(r["body_key"], []).append(r["report_id"])
+    for rid, body in zip(prev_reports["report_id"].to_pylist(), prev_reports["body_key"].to_pylist()):
+        if body:
+            by_body.setdefault(body, []).append(rid)
     now_vals, prev_vals = _carried(applications, now_row), _carried(prev_applications, prev_row)
-    # per body, once: its earlier reports and the set of values they state per column (a body usually has one)
-    earlier_of = {body: sorted(ids) for body, ids in by_body.items()}
-    values_of = {(body, col): {prev_vals.get((rid, col)) for rid in ids}
-                 for body, ids in by_body.items() for col in schema.APPLICANT_CODES}
-    rows = []
-    for rep in sorted(reports.to_pylist(), key=lambda r: r["report_id"]):
-        body = rep.get("body_key") or ""
-        earlier = earlier_of.get(body, [])
-        for col in schema.APPLICANT_CODES:
-            lhs = now_vals.get((rep["report_id"], col))
-            vals = values_of.get((body, col), set())
-            rhs = next(iter(vals)) if len(vals) == 1 else None
-            missing = [f"{now_row}.{col}"] if lhs is None else []
-            if not earlier:
-                why = f"no {prev} report of this body ({rep.get('body_key')})"
-            elif len(vals) > 1:
-                why = f"{prev} reports {', '.join(earlier)} disagree"
-            elif rhs is None:
-                why = f"{prev_row}.{col} of {prev} report {', '.join(earlier)} is null"
-            else:
-                why = f"{prev} report {', '.join(earlier)}"
-            if rhs is None:
-                missing.append(f"{prev}:{prev_row}.{col}")
-            rows.append({
-                "report_id": rep["report_id"], "family": FAMILY, "check": f"{FAMILY}:{col}", "lhs": lhs, "rhs": rhs,
-                "missing": ", ".join(missing),
-                "detail": f"{year} {now_row}.{col}={'null' if lhs is None else lhs} vs {prev} {prev_row}.{col}="
-                          f"{'null' if rhs is None else rhs} ({why})",
-                "cells": json.dumps({"lhs": [f"{now_row}.{col}"], "rhs": [f"{prev}:{prev_row}.{col}"]})})
-    return rows
+    reps = reports.select(["report_id", "body_key"])
+    reps = reps.take(pc.sort_indices(reps, sort_keys=[("report_id", "ascending")]))
+    ids, keys = reps["report_id"].to_pylist(), reps["body_key"].to_pylist()
+    # per body of this year, once: the earlier reports and, per column, the one value they state (or why none)
+    group_of: dict[str | None, int] = {}
+    rhs: list[int | None] = []
+    why: list[str] = []
+    for key in keys:
+        if key in group_of:
+            continue
+        group_of[key] = len(group_of)
+        earlier = sorted(by_body.get(key or "", []))
+        listed = ", ".join(earlier)
+        for col in cols:
+            vals = {prev_vals.get((rid, col)) for rid in earlier}
+            value = next(iter(vals)) if len(vals) == 1 else None
+            rhs.append(value)
+            why.append(f"no {prev} report of this body ({key})" if not earlier
+                       else f"{prev} reports {listed} disagree" if len(vals) > 1
+                       else f"{prev_row}.{col} of {prev} report {listed} is null" if value is None
+                       else f"{prev} report {listed}")
+    k = len(cols)
+    at = pa.array([group_of[key] * k + j for key in keys for j in range(k)], pa.int64())
+    lhs_v = pa.array([now_vals.get((rid, col)) for rid in ids for col in cols], pa.int64())
+    rhs_v = pa.array(rhs, pa.int64()).take(at)
+    n = len(ids)
+    now_cell = _tile([f"{now_row}.{col}" for col in cols], n, pa.string())
+    prev_cell = _tile([f"{prev}:{prev_row}.{col}" for col in cols], n, pa.string())
+    no_lhs, no_rhs = pc.is_null(lhs_v), pc.is_null(rhs_v)
+    missing = pc.if_else(no_lhs, pc.if_else(no_rhs, pc.binary_join_element_wise(now_cell, prev_cell, ", "), now_cell),
+                         pc.if_else(no_rhs, prev_cell, ""))
+    detail = pc.binary_join_element_wise(
+        _tile([f"{year} {now_row}.{col}=" for col in cols], n, pa.string()),
+        pc.fill_null(pc.cast(lhs_v, pa.string()), "null"),
+        _tile([f" vs {prev} {prev_row}.{col}=" for col in cols], n, pa.string()),
+        pc.fill_null(pc.cast(rhs_v, pa.string()), "null"),
+        " (", pa.array(why, pa.string()).take(at), ")", "")
+    return pa.Table.from_arrays([
+        pa.array([rid for rid in ids for _ in cols], pa.string()), pa.array([FAMILY] * (n * k), pa.string()),
+        _tile([f"{FAMILY}:{col}" for col in cols], n, pa.string()), lhs_v, rhs_v, missing, detail,
+        _tile([json.dumps({"lhs": [f"{now_row}.{col}"], "rhs": [f"{prev}:{prev_row}.{col}"]}) for col in cols], n,
+              pa.string()),
+    ], schema=schema.STAGING_SCHEMAS["identity_operands"])
 
 
-def cross_year_for(staged_root: str | Path, year: str, reports: pa.Table, applications: pa.Table) -> list[dict]:
+def cross_year_for(staged_root: str | Path, year: str, reports: pa.Table, applications: pa.Table) -> pa.Table:
     """Operands for every report of `year` against the staged parse of the previous year (none when undated)."""
     prev = previous_year(year)
     if prev is None or not reports.num_rows:
-        return []
+        return schema.STAGING_SCHEMAS["identity_operands"].empty_table()
     return cross_year_operands(year, reports, applications, storage.read_partition(staged_root, "reports", prev),
                                storage.read_partition(staged_root, "applications", prev))
