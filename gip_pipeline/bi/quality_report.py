@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core import schema
 
@@ -49,10 +50,12 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def _cells(rows: list[dict], a: str, b: str) -> dict[str, dict[tuple[str, str], int | None]]:
+def _cells(table: pa.Table, a: str, b: str, ids: pa.Array) -> dict[str, dict[tuple[str, str], int | None]]:
+    """report → (a, b) → value, for the reports `ids`."""
     out: dict[str, dict] = defaultdict(dict)
-    for r in rows:
-        out[r["report_id"]][(r[a], r[b])] = r["value"]
+    rows = table.filter(pc.is_in(table["report_id"], value_set=ids))
+    for rid, x, y, v in zip(*(rows[c].to_pylist() for c in ("report_id", a, b, "value"))):
+        out[rid][(x, y)] = v
     return out
 
 
@@ -181,14 +184,21 @@ def _bad_cells(failed: list[dict]) -> set[tuple[str, str]]:
 def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Table], rejects: pa.Table,
            run_id: str | None = None) -> str:
     """The page for one year (tables as published: curated and quarantine, each keyed by table name)."""
-    reports = curated["reports"].to_pylist() + quarantine["reports"].to_pylist()
-    by_id = {r["report_id"]: r for r in reports}
-    quality = curated["quality"].to_pylist() + quarantine["quality"].to_pylist()
-    held = quarantine["reports"].to_pylist()
+    # Arrow first, Python only for the rows the page shows (a year holds ~50 quality rows per report)
+    agency_of: dict[str, str | None] = {}
+    for t in (curated["reports"], quarantine["reports"]):
+        agency_of.update(zip(t["report_id"].to_pylist(), t["agency"].to_pylist()))
+    n_reports = curated["reports"].num_rows + quarantine["reports"].num_rows
+    quality = pa.concat_tables([curated["quality"], quarantine["quality"]])
+    held = quarantine["reports"].select(["report_id", "agency", "source_file", "format"]).to_pylist()
     rej = rejects.to_pylist()
-    status = Counter((q["severity"], q["status"]) for q in quality)
-    failed_checks = Counter(q["check"] for q in quality if not q["passed"] and q["status"] == "failed")
-    failed_families = Counter(q["check"].split(":")[0] for q in quality if q["status"] == "failed")
+    status = Counter({(r["severity"], r["status"]): r["count_all"] for r in quality.group_by(
+        ["severity", "status"], use_threads=False).aggregate([([], "count_all")]).to_pylist()})
+    is_failed = pc.fill_null(pc.equal(quality["status"], "failed"), False)
+    failed_rows = quality.select(["check", "passed", "severity", "report_id", "detail"]).filter(is_failed)
+    failed_checks = Counter(c for c, passed in zip(failed_rows["check"].to_pylist(), failed_rows["passed"].to_pylist())
+                            if not passed)
+    failed_families = Counter(c.split(":")[0] for c in failed_rows["check"].to_pylist())
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
     parts = [f"<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>gip quality report {_e(year)}"
@@ -198,7 +208,7 @@ def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Tab
              f"(curated + quarantine + rejects)</p>",
              '<div id="counts">'
              + "".join(f'<span class="kpi"><b>{n}</b>{_e(label)}</span>' for label, n in (
-                 ("inputs", len(reports) + len(rej)), ("curated reports", curated["reports"].num_rows),
+                 ("inputs", n_reports + len(rej)), ("curated reports", curated["reports"].num_rows),
                  ("quarantined reports", len(held)), ("rejected inputs", len(rej))))
              + "</div>",
              "<h2>Checks by status</h2><table id=\"status\"><tr><th>severity</th><th>status</th><th>rows</th></tr>"
@@ -217,11 +227,17 @@ def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Tab
     parts.append(f"<h2>Quarantined reports ({len(held)})</h2>")
     if not held:
         parts.append("<p>none: every report passed its hard gates.</p>")
-    q_apps = _cells(quarantine["applications"].to_pylist(), "row_code", "applicant")
-    q_rev = _cells(quarantine["review_litigation"].to_pylist(), "proceeding", "outcome")
+    held_ids = pa.array([r["report_id"] for r in held], pa.string())
+    q_apps = _cells(quarantine["applications"], "row_code", "applicant", held_ids)
+    q_rev = _cells(quarantine["review_litigation"], "proceeding", "outcome", held_ids)
+    hard_failed: dict[str, list[dict]] = defaultdict(list)  # in the order of `quality`
+    for q in quality.filter(pc.and_(pc.and_(pc.equal(quality["severity"], "error"),
+                                            pc.invert(pc.fill_null(quality["passed"], False))),
+                                    pc.is_in(quality["report_id"], value_set=held_ids))).to_pylist():
+        hard_failed[q["report_id"]].append(q)
     for rep in held:
         rid = rep["report_id"]
-        failed = [q for q in quality if q["report_id"] == rid and q["severity"] == "error" and not q["passed"]]
+        failed = hard_failed.get(rid, [])
         involved = _bad_cells(failed)
         suggestion = next((q.get("suggestion") for q in failed if q.get("suggestion")), None)
         bad, failing_row = _suggested_cells(suggestion)
@@ -239,11 +255,11 @@ def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Tab
             parts.append("<h4>表四 as stated</h4>" + _review_grid(q_rev.get(rid, {}), bad | involved))
         parts.append("</div>")
 
-    warn = [q for q in quality if q["severity"] == "warning" and q["status"] == "failed"]
+    warn = failed_rows.filter(pc.fill_null(pc.equal(failed_rows["severity"], "warning"), False)).to_pylist()
     parts.append(f"<h2>Warnings ({len(warn)})</h2>")
     if warn:
         parts.append("<table id=\"warnings\"><tr><th>report</th><th>check</th><th>detail</th></tr>" + "".join(
-            f"<tr><td>{_e((by_id.get(q['report_id']) or {}).get('agency'))}</td><td>{_e(q['check'])}</td>"
+            f"<tr><td>{_e(agency_of.get(q['report_id']))}</td><td>{_e(q['check'])}</td>"
             f"<td>{_e(q['detail'])}</td></tr>" for q in warn) + "</table>")
     parts.append(f"<h2>Rejected inputs ({len(rej)})</h2>")
     if rej:
@@ -251,20 +267,22 @@ def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Tab
             f"<tr><td>{_e(r['source_file'])}</td><td>{_e(r['reason'])}</td><td>{_e(r['detail'])}</td></tr>"
             for r in rej) + "</table>")
 
-    apps = _cells(curated["applications"].to_pylist(), "row_code", "applicant")
-    group_totals = Counter()
+    apps = curated["applications"]
+    stated = apps.filter(pc.and_(pc.equal(apps["applicant"], "total"), pc.not_equal(apps["value"], 0)))
     row_totals = Counter()
-    for cells in apps.values():
-        for (row, col), v in cells.items():
-            if col == "total" and v and row in schema.ROW_BY_CODE:
-                group = schema.ROW_BY_CODE[row].group
-                group_totals[group] += v
-                row_totals[row] += v
+    for r in stated.group_by("row_code", use_threads=False).aggregate([("value", "sum")]).to_pylist():
+        if r["row_code"] in schema.ROW_BY_CODE:
+            row_totals[r["row_code"]] += r["value_sum"]
+    group_totals = Counter()
+    for row, v in row_totals.items():
+        group_totals[schema.ROW_BY_CODE[row].group] += v
     outcome_mix = [(label, group_totals[g]) for g, label in OUTCOME_GROUPS]
     refusal = sorted(((f"{r.group} {r.label}"[:28], row_totals[r.code]) for r in schema.APPLICATION_ROWS
                       if r.group in ("三(三)", "三(四)", "三(五)", "三(六)")), key=lambda x: -x[1])
-    bodies = sorted(((by_id[rid]["agency"] or rid, cells.get(("new_received", "total")) or 0)
-                     for rid, cells in apps.items() if rid in by_id), key=lambda x: -x[1])[:10]
+    new = apps.filter(pc.and_(pc.equal(apps["row_code"], "new_received"), pc.equal(apps["applicant"], "total")))
+    new = dict(zip(new["report_id"].to_pylist(), new["value"].to_pylist()))
+    bodies = sorted(((agency_of[rid] or rid, new.get(rid) or 0) for rid in pc.unique(apps["report_id"]).to_pylist()
+                     if rid in agency_of), key=lambda x: -x[1])[:10]
     parts += [f"<h2>The year's curated data ({curated['reports'].num_rows} reports)</h2>",
               _stacked_chart("Outcome mix (三 办理结果, 总计 column)", outcome_mix, "chart-outcomes"),
               _bar_chart("Refusal reasons (不予公开 / 无法提供 / 不予处理 / 其他处理)", refusal, "chart-refusals",
