@@ -204,11 +204,11 @@ def _identity_rows(ops: pa.Table, failed: np.ndarray) -> pa.Table:
     na = pc.or_(pc.is_null(ops["lhs"]), pc.is_null(ops["rhs"]))
     bad = pa.array(failed, pa.bool_())
     detail = _str(ops["detail"])
+    prefix = _pick(na, _cat("not assessable: null cell(s) ", _str(ops["missing"]), "; "),
+                   _pick(bad, "violated: ", "holds: "))
     return quality_rows(
         ops["report_id"], ops["check"], _pick(na, "warning", "error"), pc.and_(pc.invert(na), pc.invert(bad)),
-        _pick(na, _cat("not assessable: null cell(s) ", _str(ops["missing"]), "; ", detail),
-              _cat(_pick(bad, "violated: ", "holds: "), detail)),
-        _pick(na, "not_assessable", _pick(bad, "failed", "passed")), ops["cells"])
+        _cat(prefix, detail), _pick(na, "not_assessable", _pick(bad, "failed", "passed")), ops["cells"])
 
 
 def _count_rows(name: str, keys: tuple[str, str], table: pa.Table, failed: np.ndarray) -> pa.Table:
@@ -232,9 +232,9 @@ def _cross_year_rows(ops: pa.Table, failed: np.ndarray) -> pa.Table:
     na = pc.or_(pc.is_null(ops["lhs"]), pc.is_null(ops["rhs"]))
     bad = pa.array(failed, pa.bool_())
     detail = _str(ops["detail"])
+    prefix = _pick(na, "not assessable: ", _pick(bad, "differs: ", "holds: "))
     return quality_rows(
-        ops["report_id"], ops["check"], "warning", pc.and_(pc.invert(na), pc.invert(bad)),
-        _pick(na, _cat("not assessable: ", detail), _cat(_pick(bad, "differs: ", "holds: "), detail)),
+        ops["report_id"], ops["check"], "warning", pc.and_(pc.invert(na), pc.invert(bad)), _cat(prefix, detail),
         _pick(na, "not_assessable", _pick(bad, "failed", "passed")), ops["cells"])
 
 
