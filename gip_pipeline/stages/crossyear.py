@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ..core import schema
 from . import storage
 
+MAX_LISTED = 5
 FAMILY = next(iter(schema.CROSS_YEAR_FAMILIES))
 
 
@@ -56,7 +57,9 @@ def cross_year_operands(year: str, reports: pa.Table, applications: pa.Table, pr
             continue
         group_of[key] = len(group_of)
         earlier = sorted(by_body.get(key or "", []))
-        listed = ", ".join(earlier)
+        # a body with many earlier reports (a bad body name) lists a few: the detail of every row repeats it
+        listed = ", ".join(earlier[:MAX_LISTED]) + (f" … ({len(earlier)} in all)" if len(earlier) > MAX_LISTED
+                                                     else "")
         for col in cols:
             vals = {prev_vals.get((rid, col)) for rid in earlier}
             value = next(iter(vals)) if len(vals) == 1 else None
