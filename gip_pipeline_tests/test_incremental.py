@@ -74,13 +74,18 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
                for e in schema_checks)  # reused rows were validated when they were parsed
 
 
-def test_a_damaged_publish_is_redone_even_when_inputs_are_unchanged(first, tmp_path):
-    _, raw0, _, _, _, _ = first
+def _own_copy(first, tmp_path, years: list[str]):
+    """A private copy of the seeded raw folder, run once for `years` into a fresh output and instance."""
     raw = tmp_path / "raw"
-    shutil.copytree(raw0, raw)
+    shutil.copytree(first[1], raw)
     out = tmp_path / "out"
     instance = dg.DagsterInstance.ephemeral()
-    run(paths_for(out, raw), ["2023"], instance)
+    run(paths_for(out, raw), years, instance)
+    return raw, out, instance
+
+
+def test_a_damaged_publish_is_redone_even_when_inputs_are_unchanged(first, tmp_path):
+    raw, out, instance = _own_copy(first, tmp_path, ["2023"])
     before = published_bytes(out)
     (out / "quarantine" / "quality" / "year=2023" / "part-0.parquet").unlink()
     meta = fact_metadata(run(paths_for(out, raw), ["2023"], instance))["2023"]
@@ -100,12 +105,7 @@ def test_batched_run_equals_per_year_runs(first, tmp_path):
 
 
 def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, tmp_path):
-    tmp, raw0, _, _, _, _ = first
-    raw = tmp_path / "raw"
-    shutil.copytree(raw0, raw)
-    out = tmp_path / "out"
-    instance = dg.DagsterInstance.ephemeral()
-    run(paths_for(out, raw), YEARS, instance)
+    raw, out, instance = _own_copy(first, tmp_path, YEARS)
     changed = raw / "2022" / seed("004").name
     old_id = report_id_for(hashlib.sha256(changed.read_bytes()).hexdigest())
     changed.write_bytes(changed.read_bytes() + "\n附：本报告如有疑问请来电咨询。\n".encode())
@@ -138,12 +138,7 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
 
 
 def test_renamed_file_is_not_parsed_again_and_keeps_its_new_name(first, tmp_path):
-    _, raw0, _, _, _, _ = first
-    raw = tmp_path / "raw"
-    shutil.copytree(raw0, raw)
-    out = tmp_path / "out"
-    instance = dg.DagsterInstance.ephemeral()
-    run(paths_for(out, raw), ["2022"], instance)
+    raw, out, instance = _own_copy(first, tmp_path, ["2022"])
     (raw / "2022" / seed("001").name).rename(raw / "2022" / "renamed.txt")
     meta = fact_metadata(run(paths_for(out, raw), ["2022"], instance))["2022"]
     assert (meta["parsed"], meta["skipped_unchanged"]) == (0, 3)
@@ -151,12 +146,7 @@ def test_renamed_file_is_not_parsed_again_and_keeps_its_new_name(first, tmp_path
 
 
 def test_all_files_of_a_year_removed_empties_the_year(first, tmp_path):
-    _, raw0, _, _, _, _ = first
-    raw = tmp_path / "raw"
-    shutil.copytree(raw0, raw)
-    out = tmp_path / "out"
-    instance = dg.DagsterInstance.ephemeral()
-    run(paths_for(out, raw), YEARS, instance)
+    raw, out, instance = _own_copy(first, tmp_path, YEARS)
     shutil.rmtree(raw / "2023")
     results = run(paths_for(out, raw), ["2023"], instance)
     assert results[0].success and fact_metadata(results)["2023"]["inputs"] == 0
