@@ -186,10 +186,15 @@ def _gate_inputs_digest(paths: GipPaths, year: str) -> str:
     return digest_files(files, GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine}")
 
 
+def published_files(paths: GipPaths, year: str, tables: tuple[str, ...] = schema.FACT_TABLES) -> list[str]:
+    """The year's published files of `tables` (curated and quarantine) and its rejects file."""
+    return [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
+            for root in (paths.curated, paths.quarantine) for t in tables] + [
+        storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")]
+
+
 def _published_digest(paths: GipPaths, year: str) -> str:
-    files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
-             for root in (paths.curated, paths.quarantine) for t in schema.FACT_TABLES]
-    return digest_files(files + [storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")])
+    return digest_files(published_files(paths, year))
 
 
 def _unchanged_publish(paths: GipPaths, year: str, inputs: str, stamp: str) -> tuple[dict, dict] | None:

@@ -13,7 +13,7 @@ import dagster as dg
 from ..stages import storage
 from ..stages.fingerprint import digest_files
 from ..stages.location import is_local, local_path
-from .assets import GROUP, fact_tables, record
+from .assets import GROUP, fact_tables, published_files, record
 from .partitions import BACKFILL_POLICY, REPORT_YEARS
 from .resources import GipPaths, default_data_dir
 
@@ -86,10 +86,7 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
 
 def _published_digest(paths: GipPaths, year: str) -> str:
     """Digest of every published file the page is made from, and of the page code."""
-    files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
-             for root in (paths.curated, paths.quarantine) for t in REPORT_TABLES]
-    files.append(storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet"))
-    return digest_files(files, ("gip_pipeline.bi.quality_report",))
+    return digest_files(published_files(paths, year, REPORT_TABLES), ("gip_pipeline.bi.quality_report",))
 
 
 def _read_file(path: str):
