@@ -113,7 +113,16 @@ def read_partition(root: str | Path, table: str, year: str) -> pa.Table:
     fs, path = resolve(join(partition_dir(root, table, year), PART_FILE))
     if fs.get_file_info(path).type != pafs.FileType.File:
         return schema.ALL_SCHEMAS[table].empty_table()
-    return pq.read_table(path, filesystem=fs)
+    data = pq.read_table(path, filesystem=fs)
+    canonical = schema.ALL_SCHEMAS[table]
+    if data.schema.names == canonical.names:
+        # Parquet reads a list's item back as `element` (schema equality ignores the name); cast to the schema as
+        # written (`item`) so that a reused table is written back as the same bytes (`fact_tables` stamps them)
+        try:
+            data = data.cast(canonical)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # a table of an older schema: the caller decides (`incremental._usable`)
+    return data
 
 
 def list_partitions(root: str | Path, table: str) -> list[str]:
