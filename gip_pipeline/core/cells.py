@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|万|件|项|个)?$")
 _NA = {"/", "-", "--", "无", "\\", "x", "X", "*"}
@@ -20,6 +21,8 @@ _GLUED_TAIL = re.compile(r"(?<![\d.,+\-])(\d+)$")
 # Page furniture that PDF and CMS text interleaves with table rows.
 _FOOTER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+"
                      r"|共\s*\d+\s*页(?:\s*第\s*\d+\s*页)?|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.IGNORECASE)
+_UNIT = re.compile(r"(万元|元|万|件|项|个)$")
+_INT = re.compile(r"[+-]?\d+")
 _MAX_GLUED_DIGITS = 40
 _MAX_CANDIDATES = 64
 
@@ -49,7 +52,7 @@ def is_footer(line: str) -> bool:
 
 def classify(cell: str) -> str:
     """'num', 'na' (not applicable: / - 无) , 'text', or 'junk' (punctuation only)."""
-    if _NUM.match(cell):
+    if cell.isdigit() and cell.isascii() or _NUM.match(cell):  # plain digits first: most cells are
         return "num"
     if cell in _NA:
         return "na"
@@ -90,38 +93,47 @@ class Line:
 
 
 def read_line(line: str, lineno: int | None = None) -> Line:
+    label, values, stray, glued = _read_cells(line)
+    return Line(label, [Token(text, lineno, glued, None if glued else (lineno or 0) * 1000 + group)
+                        for text, group in values], list(stray))
+
+
+@lru_cache(maxsize=1 << 15)
+def _read_cells(line: str) -> tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool]:
+    """What `read_line` finds in a line, by text alone (cached: label lines repeat across reports):
+    (label, value cells with their source-cell index (999: split at white space), stray numbers, glued)."""
     grouped = split_cells_grouped(line)
     cells = [c for c, _ in grouped]
-    groups = [g if g >= 0 else None for _, g in grouped]
     kinds = [classify(c) for c in cells]
     if kinds.count("na") + kinds.count("num") == 1 and "无" in cells:
         kinds[cells.index("无")] = "text"  # a lone 无 is a label fragment (4. 无 / 正当理由…), not a value
     last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
     label_cells = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "text"]
-    stray = [c for c, k in zip(cells[: last_text + 1], kinds) if k == "num"]
-    values = [Token(c, lineno, group=(lineno or 0) * 1000 + (g if g is not None else 999))
-              for c, k, g in zip(cells[last_text + 1:], kinds[last_text + 1:], groups[last_text + 1:])
-              if k in ("num", "na")]
+    stray = tuple(c for c, k in zip(cells[: last_text + 1], kinds) if k == "num")
+    values = tuple((c, g if g >= 0 else 999) for (c, g), k in zip(grouped[last_text + 1:], kinds[last_text + 1:])
+                   if k in ("num", "na"))
     if not values and label_cells:
         m = _GLUED_TAIL.search(label_cells[-1])
         if m and m.start() > 0:  # 予以公开2100003: the cells were glued onto the label
             label_cells[-1] = label_cells[-1][: m.start()]
-            values = [Token(m.group(1), lineno, glued=True)]
-    return Line("".join(label_cells), values, stray)
+            return "".join(label_cells), ((m.group(1), 999),), stray, True
+    return "".join(label_cells), values, stray, False
 
 
 def parse_number(raw: str, *, integer: bool = True) -> tuple[int | float | None, str | None]:
     """Value and unit of a cell; None for not-applicable tokens. Integers stay int when `integer`."""
     raw = raw.strip()
+    if raw.isdigit() and raw.isascii():  # most cells: no sign, unit or separator
+        return (int(raw) if integer else float(raw)), None
     if classify(raw) != "num":
         return None, None
     unit = None
-    m = re.search(r"(万元|元|万|件|项|个)$", raw)
+    m = _UNIT.search(raw)
     if m:
         unit = m.group(1)
         raw = raw[: m.start()]
     raw = raw.replace(",", "")
-    if integer and re.fullmatch(r"[+-]?\d+", raw):
+    if integer and _INT.fullmatch(raw):
         return int(raw), unit
     return float(raw), unit
 

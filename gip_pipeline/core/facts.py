@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import lru_cache
 
 from . import schema
 from .bodies import body_key
@@ -48,6 +50,27 @@ def fact_rows(report_id: str, parsed: ParsedReport, source: dict, normalized: di
     return out
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What one identity instance contributes to every report's operand rows (the same for every report)."""
+    family: str
+    check: str
+    table: str
+    lhs: tuple[tuple[str, str], ...]
+    rhs: tuple[tuple[str, str], ...]
+    names: tuple[str, ...]  # "row.column" of lhs + rhs
+    cells_json: str
+
+
+@lru_cache(maxsize=None)
+def _plans(fmt: str) -> tuple[_Plan, ...]:
+    return tuple(
+        _Plan(i.name, i.check, i.table, i.lhs, i.rhs, tuple(f"{a}.{b}" for a, b in i.cells),
+              json.dumps({"lhs": [f"{a}.{b}" for a, b in i.lhs], "rhs": [f"{a}.{b}" for a, b in i.rhs]},
+                         ensure_ascii=False))
+        for i in schema.application_identities(fmt) + schema.review_identities())
+
+
 def identity_operands(report_id: str, fmt: str, applications: dict[tuple[str, str], Cell],
                       review: dict[tuple[str, str], Cell], unread: dict[str, list[str]] | None = None) -> list[dict]:
     """One row per identity instance: the sums of both sides (null when a cell is null) and the cells involved,
@@ -63,18 +86,18 @@ def identity_operands(report_id: str, fmt: str, applications: dict[tuple[str, st
                      "detail": (f"{expected[table] - len(missing)} of {expected[table]} found"
                                 + (f"; not found: {', '.join(missing)}" if missing else "")),
                      "cells": json.dumps({"not_found": missing}, ensure_ascii=False)})
-    for ident in schema.application_identities(fmt) + schema.review_identities():
-        cells = applications if ident.table == "applications" else review
-        lhs_vals = [cells.get(c, Cell(None, None)).value for c in ident.lhs]
-        rhs_vals = [cells.get(c, Cell(None, None)).value for c in ident.rhs]
-        missing = [f"{a}.{b}" for (a, b), v in zip(ident.cells, lhs_vals + rhs_vals) if v is None]
+    values = {"applications": {k: c.value for k, c in applications.items()},
+              "review_litigation": {k: c.value for k, c in review.items()}}
+    for plan in _plans(fmt):
+        get = values[plan.table].get
+        lhs_vals = [get(c) for c in plan.lhs]
+        rhs_vals = [get(c) for c in plan.rhs]
+        nl = len(lhs_vals)
+        shown = [f"{name}={'null' if v is None else v}" for name, v in zip(plan.names, lhs_vals + rhs_vals)]
         lhs = None if None in lhs_vals else sum(lhs_vals)
         rhs = None if None in rhs_vals else sum(rhs_vals)
-        fmt_side = lambda side, vals: " + ".join(f"{a}.{b}={'null' if v is None else v}"  # noqa: E731
-                                                 for (a, b), v in zip(side, vals))
-        detail = f"{fmt_side(ident.lhs, lhs_vals)} (= {lhs}) vs {fmt_side(ident.rhs, rhs_vals)} (= {rhs})"
-        rows.append({"report_id": report_id, "family": ident.name, "check": ident.check, "lhs": lhs, "rhs": rhs,
-                     "missing": ", ".join(missing), "detail": detail,
-                     "cells": json.dumps({"lhs": [f"{a}.{b}" for a, b in ident.lhs],
-                                          "rhs": [f"{a}.{b}" for a, b in ident.rhs]}, ensure_ascii=False)})
+        rows.append({"report_id": report_id, "family": plan.family, "check": plan.check, "lhs": lhs, "rhs": rhs,
+                     "missing": ", ".join(name for name, v in zip(plan.names, lhs_vals + rhs_vals) if v is None),
+                     "detail": f"{' + '.join(shown[:nl])} (= {lhs}) vs {' + '.join(shown[nl:])} (= {rhs})",
+                     "cells": plan.cells_json})
     return rows

@@ -16,8 +16,9 @@ def label_key(label: str) -> str:
     return key(label)
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """The Chinese characters of a label, without long parenthetical notes."""
+    """The Chinese characters of a label, without long parenthetical notes (cached: label texts repeat)."""
     return _NON_CJK.sub("", _PAREN.sub("", text))
 
 
@@ -39,8 +40,9 @@ def lcs(a: str, b: str) -> int:
     return len(a) - bin(v).count("1")
 
 
+@lru_cache(maxsize=1 << 14)
 def coverage(label: str, text: str) -> float:
-    """Share of the canonical label's characters found, in order, in the text."""
+    """Share of the canonical label's characters found, in order, in the text (cached, as `_best_match`)."""
     k = label_key(label)
     return lcs(k, key(text)) / len(k) if k else 0.0
 
@@ -56,11 +58,18 @@ def best_match(text: str, candidates: dict[str, tuple[str, ...]], threshold: flo
     read with one character lost beats a two-character label that happens to occur in the text (其他 inside
     "(六)其他处理 1.申请人…"); remaining ties go to the closer bigram overlap (本年废制件数 → 本年废止件数).
     """
-    tkey = key(text)[-_MAX_TEXT:]  # labels are short: only the end of a long text can name one (keeps it linear)
+    # labels are short: only the end of a long text can name one (keeps it linear)
+    return _best_match(key(text)[-_MAX_TEXT:], tuple(candidates.items()), threshold)
+
+
+@lru_cache(maxsize=1 << 15)
+def _best_match(tkey: str, candidates: tuple[tuple[str, tuple[str, ...]], ...], threshold: float
+                ) -> tuple[str | None, float]:
+    """`best_match` of a label key, cached: reports of one template repeat the same label texts."""
     tgrams = _bigrams(tkey)
     best: tuple[int, float, int, str] | None = None
     best_cov = 0.0
-    for code, labels in candidates.items():
+    for code, labels in candidates:
         for label in labels:
             k = label_key(label)
             if not k:

@@ -23,6 +23,7 @@ _DATE_LINE = re.compile(r"^\s*(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日
 _YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
 _PERIOD = re.compile(r"(20\d\d)\s*年\s*1\s*月\s*1\s*日")
 _ITEM = re.compile(r"第二十条第\s*\(?\s*([一二三四五六七八九十]+)\s*\)?\s*项")
+_WS = re.compile(r"\s+")
 _ITEM_CODES = {"一": "20.1", "五": "20.5", "六": "20.6", "八": "20.8", "九": "20.9"}
 
 
@@ -343,7 +344,7 @@ def parse_disclosure(numbered: list[tuple[int, str]], warnings: list[str]):
         category, values = None, []
 
     for lineno, raw_line in numbered:
-        m = _ITEM.search(re.sub(r"\s+", "", raw_line))
+        m = _ITEM.search(_WS.sub("", raw_line)) if "条" in raw_line else None
         if m:
             close_category()
             item = _ITEM_CODES.get(m.group(1))
