@@ -8,6 +8,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gip_pipeline.core import schema
 from gip_pipeline.core.facts import identity_operands
 from gip_pipeline.core.normalize import normalize
 from gip_pipeline.core.parse import parse_report
@@ -43,6 +44,19 @@ def test_schema_suite_flags_unknown_codes_and_columns():
     assert len(problems) == 1 and "granted_typo" in problems[0]
     wrong_type = pa.table({"report_id": ["r1"], "section_no": ["1"], "heading": ["h"], "text": ["t"]})
     assert "Arrow schema" in validate_schema({"sections": wrong_type})[0]
+
+
+def test_schema_suite_finds_one_bad_row_among_many():
+    """GX sees one representative row per distinct code combination: a single bad row must still be one."""
+    rows = [{"report_id": f"r{i // 175}", "row_code": r.code, "applicant": a, "value": i, "raw": str(i),
+             "derived": False, "line": 1}
+            for i, (r, a) in enumerate((r, a) for _ in range(40) for r in schema.APPLICATION_ROWS[:25]
+                                       for a in schema.APPLICANT_CODES)]
+    assert validate_schema({"applications": storage.to_table(rows, "applications")}) == []
+    rows[3001] = {**rows[3001], "applicant": "robot"}
+    rows[4500] = {**rows[4500], "report_id": None}
+    problems = validate_schema({"applications": storage.to_table(rows, "applications")})
+    assert len(problems) == 2 and "robot" in problems[0] and "expect_column_values_to_not_be_null" in problems[1]
 
 
 def test_schema_failure_blocks_the_publish_in_the_same_run(tmp_path):

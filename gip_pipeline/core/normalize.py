@@ -6,6 +6,7 @@ The raw bytes are never changed; `normalize` returns the text plus a record of w
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -112,7 +113,7 @@ def _differing(a: str, b: str) -> int:
         return 0
     if len(a) != len(b):
         return abs(len(a) - len(b))
-    return sum(1 for x, y in zip(a, b) if x != y)
+    return sum(map(operator.ne, a, b))
 
 
 def normalize_text(text: str) -> tuple[str, dict[str, int]]:
