@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import pytest
 
+from gip_pipeline.core import nfkc
+from gip_pipeline.core import normalize as norm_mod
 from gip_pipeline.core.normalize import DecodeError, decode, normalize, normalize_text
 from gip_pipeline.core.parse import parse_report
 from gip_pipeline_tests.conftest import SEEDS
@@ -43,3 +48,25 @@ def test_non_text_is_refused_with_a_reason(data, reason):
     with pytest.raises(DecodeError) as exc:
         decode(data)
     assert exc.value.reason == reason
+
+
+def _slow_nfkc(text: str) -> tuple[str, int]:
+    nfkc = unicodedata.normalize("NFKC", text)
+    return nfkc.translate(norm_mod._QUOTES), norm_mod._differing(text, nfkc)
+
+
+def test_nfkc_table_equals_unicodedata_on_every_admitted_character():
+    """The lookup-table path must give exactly `unicodedata.normalize` + the quote folding, in any neighbourhood."""
+    lookup, fast, _ = nfkc._tables(norm_mod._FOLD)
+    admitted = [chr(c) for c in range(len(fast)) if fast[c]]
+    assert len(admitted) > 50_000 and "，" in admitted and "Ａ" in admitted and "中" in admitted
+    rng = random.Random(7)
+    for text in ("".join(admitted), "".join(reversed(admitted)), "".join(rng.sample(admitted, len(admitted)))):
+        assert nfkc.nfkc_fold(text, norm_mod._FOLD) == _slow_nfkc(text)
+    assert nfkc.nfkc_fold("（一）本年新收：１２，３４５件“全”", norm_mod._FOLD) == ('(一)本年新收:12,345件"全"', 9)
+
+
+@pytest.mark.parametrize("text", ["e\u0301", "ｶﾞ", "가\u11a8", "㈠申请", "ﬁle", "\U00020000"])
+def test_nfkc_table_declines_what_it_cannot_do_and_normalize_text_still_matches(text):
+    assert nfkc.nfkc_fold("表" + text, norm_mod._FOLD) is None  # composing, expanding or outside the BMP
+    assert normalize_text(text)[0] == _slow_nfkc(text)[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import RejectedInput
+from .nfkc import nfkc_fold, warm
 
 # Signatures of binary containers that sometimes arrive with a .txt name.
 _BINARY_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
@@ -24,6 +25,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '
                          "—": "-", "–": "-", "―": "-", "‒": "-", "−": "-", "─": "-", "－": "-",
                          "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
                          "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u2007": " ", "\u2008": " "})
+_FOLD = tuple((chr(k), v) for k, v in sorted(_QUOTES.items()))  # `_QUOTES` as pairs, for `nfkc.nfkc_fold`
 _CJK = re.compile("[\u4e00-\u9fff]")
 _DROP = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -123,9 +125,13 @@ def normalize_text(text: str) -> tuple[str, dict[str, int]]:
     changes["t2s_chars"] = _differing(text, simplified)
     out = simplified.replace("\r\n", "\n").replace("\r", "\n")
     changes["line_endings"] = simplified.count("\r")
-    nfkc = unicodedata.normalize("NFKC", out)
-    changes["nfkc_chars"] = _differing(out, nfkc)
-    out = nfkc.translate(_QUOTES)
+    fast = nfkc_fold(out, _FOLD)  # the same result by lookup table, for texts where the table is exact
+    if fast is not None:
+        out, changes["nfkc_chars"] = fast
+    else:
+        nfkc = unicodedata.normalize("NFKC", out)
+        changes["nfkc_chars"] = _differing(out, nfkc)
+        out = nfkc.translate(_QUOTES)
     dropped = _DROP.findall(out)
     changes["control_chars_removed"] = len(dropped)
     out = _DROP.sub("", out)
@@ -140,3 +146,9 @@ def normalize(data: bytes) -> NormalizedText:
     cjk = len(_CJK.findall(text)) if t2s >= 10 else 0
     script = "traditional" if cjk and t2s >= max(10, 0.03 * cjk) else "simplified"
     return NormalizedText(norm, encoding, script, changes)
+
+
+def prepare() -> None:
+    """Build the lookup tables of `normalize` in this process (before forking workers that normalize)."""
+    warm(_FOLD)
+    _t2s()

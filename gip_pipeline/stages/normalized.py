@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from ..containers import normalize_file
 from ..core import schema
 from ..core.facts import report_id_for
-from ..core.normalize import DecodeError
+from ..core.normalize import DecodeError, prepare
 from . import location, pool, storage
 from .raw import folder_year
 
@@ -88,6 +88,8 @@ def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: p
             else:
                 todo.append((str(raw_dir), inv))
     parts = [storage.to_table(decided, "normalized_reports")]
+    if todo:
+        prepare()  # lookup tables built once here, inherited by the forked workers
     parts += pool.map_chunks(_normalize_chunk, todo, chunk=100)
     if reuse:
         parts.append(_with_paths(previous.take([i for i, _ in reuse]), [inv for _, inv in reuse]))
