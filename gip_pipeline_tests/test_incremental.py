@@ -8,6 +8,7 @@ import shutil
 
 import dagster as dg
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from gip_pipeline.core.facts import report_id_for
@@ -153,3 +154,18 @@ def test_all_files_of_a_year_removed_empties_the_year(first, tmp_path):
     results = run(paths_for(out, raw), ["2023"], instance)
     assert results[0].success and fact_metadata(results)["2023"]["inputs"] == 0
     assert not list(out.glob("*/*/year=2023/*")) and list(out.glob("curated/*/year=2022/part-0.parquet"))
+
+
+def test_gating_a_year_one_report_at_a_time_publishes_the_same_rows(first, tmp_path, monkeypatch):
+    """The gate and the publish hold a chunk of reports at a time (`stages.chunks`): chunks of one report give the
+    rows a single chunk gives, in the same order, each chunk a row group."""
+    monkeypatch.setenv("GIP_GATE_REPORTS", "1")
+    out = tmp_path / "out"
+    meta = fact_metadata(run(paths_for(out, first[1]), YEARS, dg.DagsterInstance.ephemeral()))
+    assert {y: (m["gate_chunks"], m["curated"], m["quarantined"]) for y, m in meta.items()} == {
+        "2022": (3, 3, 0), "2023": (2, 1, 1)}
+    whole = published_bytes(first[2])
+    assert set(published_bytes(out)) == set(whole)
+    for rel in whole:
+        assert pq.read_table(out / rel).equals(pq.read_table(first[2] / rel)), rel
+    assert pq.ParquetFile(out / "curated/applications/year=2022/part-0.parquet").num_row_groups == 3

@@ -6,6 +6,7 @@ plots them per year over time.
 """
 
 
+import os
 import time
 from contextlib import contextmanager
 
@@ -167,6 +168,7 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
 # what the gate and the publish of a year read, besides the year's staged rows: their code and the schema
 GATE_CODE = ("gip_pipeline.stages.gate", "gip_pipeline.quality.gx_gate", "gip_pipeline.quality.repairs",
              "gip_pipeline.core.narrative", "gip_pipeline.stages.crossyear", "gip_pipeline.stages.publish",
+             "gip_pipeline.stages.chunks",
              "gip_pipeline.core.schema", "gip_pipeline.defs.assets")
 GATE_INPUTS = PARSED_TABLES + ("identity_operands", "rejects")
 
@@ -227,22 +229,42 @@ def _check_metadata(checks: dict[str, dict]) -> dict:
     return out
 
 
+GATE_REPORTS = 4_000  # reports gated and published at a time (`stages.chunks`): bounds memory within a year
+
+
+def _gate_reports() -> int:
+    return max(1, int(os.environ.get("GIP_GATE_REPORTS") or GATE_REPORTS))
+
+
 def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: str) -> tuple[dict, dict]:
-    """One year: gate every report, add the cross-year warnings, publish; (materialization, check) metadata."""
-    from ..stages.gate import quality_for_year  # imports GX (heavy): only where it runs
-    from ..stages.publish import publish_year
+    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish;
+    (materialization, check) metadata."""
+    from ..stages.chunks import report_chunks
+    from ..stages.crossyear import previous_inputs
+    from ..stages.gate import quality_for_chunk  # imports GX (heavy): only where it runs
+    from ..stages.publish import Publisher
 
     t0 = time.perf_counter()
     root = _stage(paths, "parsed")
-    tables = {name: storage.read_partition(root, name, year) for name in PARSED_TABLES}
-    quality = quality_for_year(root, year, tables, storage.read_partition(root, "identity_operands", year))
-    rejects = storage.read_partition(root, "rejects", year)
-    result = publish_year(year, tables, quality, rejects, paths.curated, paths.quarantine)
+    previous = previous_inputs(root, year)
+    publisher = Publisher(year, paths.curated, paths.quarantine)
+    agencies: dict[str, str] = {}
+    failed_identities = checked = not_assessable = chunks = 0
+    for chunk in report_chunks(root, year, PARSED_TABLES + ("identity_operands",), _gate_reports()):
+        operands = chunk.pop("identity_operands")
+        quality = quality_for_chunk(year, chunk, operands, previous)
+        del operands
+        publisher.add(chunk, quality)
+        hard = pc.equal(quality["severity"], "error")
+        failed_identities += pc.sum(pc.and_(hard, pc.invert(quality["passed"]))).as_py() or 0
+        checked += quality.num_rows
+        not_assessable += pc.sum(pc.equal(quality["status"], "not_assessable")).as_py() or 0
+        agencies.update(zip(chunk["reports"]["report_id"].to_pylist(), chunk["reports"]["agency"].to_pylist()))
+        chunks += 1
+    result = publisher.finish(storage.read_partition(root, "rejects", year))
     t_gate = time.perf_counter() - t0
 
-    failing = quality.filter(pc.and_(pc.equal(quality["severity"], "error"), pc.invert(quality["passed"])))
     lines = ["| report | agency | failed checks |", "|---|---|---|"]
-    agencies = dict(zip(tables["reports"]["report_id"].to_pylist(), tables["reports"]["agency"].to_pylist()))
     for rid, checks in result.quarantined.items():
         lines.append(f"| {rid} | {agencies.get(rid) or ''} | {', '.join(checks)} |")
     rej_lines = ["| file | reason | detail |", "|---|---|---|"] + [
@@ -267,11 +289,10 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
         "quarantined_reports": dg.MetadataValue.md("\n".join(lines)),
         "rejects": dg.MetadataValue.md("\n".join(rej_lines)),
         "curated_dir": dg.MetadataValue.path(str(paths.curated)),
-        "seconds": round(t_gate, 3)}
+        "gate_chunks": chunks, "seconds": round(t_gate, 3)}
     return metadata, {
         "passed": not result.quarantined, "failing_reports": len(result.quarantined),
-        "failed_identities": failing.num_rows, "checked": quality.num_rows,
-        "not_assessable": pc.sum(pc.equal(quality["status"], "not_assessable")).as_py() or 0,
+        "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
         "failures": dg.MetadataValue.md("\n".join(lines))}
 
 

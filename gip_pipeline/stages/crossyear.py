@@ -8,6 +8,7 @@ column, in the `identity_operands` shape, judged by the GX cross-year suite (`qu
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -92,10 +93,27 @@ def cross_year_operands(year: str, reports: pa.Table, applications: pa.Table, pr
     ], schema=schema.STAGING_SCHEMAS["identity_operands"])
 
 
-def cross_year_for(staged_root: str | Path, year: str, reports: pa.Table, applications: pa.Table) -> pa.Table:
-    """Operands for every report of `year` against the staged parse of the previous year (none when undated)."""
+@dataclass(frozen=True)
+class PreviousYear:
+    """What the cross-year check reads of year t−1: its reports (id, body) and its 结转下年度 rows only."""
+    year: str
+    reports: pa.Table
+    applications: pa.Table
+
+
+def previous_inputs(staged_root: str | Path, year: str) -> PreviousYear | None:
+    """Year t−1 from the staged parse, read once per year (not per chunk); None for an undated partition."""
     prev = previous_year(year)
-    if prev is None or not reports.num_rows:
+    if prev is None:
+        return None
+    _, prev_row = schema.CROSS_YEAR_CELLS
+    apps = storage.read_partition(staged_root, "applications", prev)
+    return PreviousYear(prev, storage.read_partition(staged_root, "reports", prev).select(["report_id", "body_key"]),
+                        apps.filter(pc.equal(apps["row_code"], prev_row)))
+
+
+def cross_year_for(year: str, previous: PreviousYear | None, reports: pa.Table, applications: pa.Table) -> pa.Table:
+    """Operands for every report of `reports` against the previous year (none when undated)."""
+    if previous is None or not reports.num_rows:
         return schema.STAGING_SCHEMAS["identity_operands"].empty_table()
-    return cross_year_operands(year, reports, applications, storage.read_partition(staged_root, "reports", prev),
-                               storage.read_partition(staged_root, "applications", prev))
+    return cross_year_operands(year, reports, applications, previous.reports, previous.applications)

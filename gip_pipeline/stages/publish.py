@@ -1,7 +1,8 @@
 """Stage 4 — publish: route each report to curated/ or quarantine/ by its hard gates and write the year atomically.
 
 A report with any failed `error` check goes to quarantine with all its rows (and its quality rows, which name the
-cells and numbers that failed); every other report goes to curated. Rejects are written per partition.
+cells and numbers that failed); every other report goes to curated. Rejects are written per partition. A year is
+published chunk by chunk of reports (`stages.chunks`), each chunk a row group, and committed once at the end.
 """
 
 from __future__ import annotations
@@ -17,15 +18,6 @@ from ..core import schema
 from . import storage
 from .parsed import PARSED_TABLES
 
-_SORT_KEYS = {
-    "reports": ["report_id"],
-    "sections": ["report_id", "section_no"],
-    "applications": ["report_id"],  # row/applicant order is the national order, kept as parsed
-    "review_litigation": ["report_id"],
-    "active_disclosure": ["report_id"],
-    "quality": ["report_id"],
-}
-
 
 @dataclass
 class PublishResult:
@@ -34,26 +26,6 @@ class PublishResult:
     rejects: list[dict]
     rows: dict[str, dict[str, int]] = field(default_factory=dict)  # destination -> table -> rows
     paths: list[str] = field(default_factory=list)
-
-
-def _order(table: pa.Table, name: str) -> pa.Array | None:
-    """The publish order of `table`'s rows (None: already in it). A stable sort keeps the parsed order within a
-    report, so reruns write identical bytes."""
-    if not table.num_rows:
-        return None
-    order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in _SORT_KEYS[name]])
-    return None if pc.all(pc.equal(order, pa.array(np.arange(len(order), dtype=np.uint64)))).as_py() else order
-
-
-def _subset(table: pa.Table, ids: list[str], order: pa.Array | None) -> pa.Table:
-    """The rows of the reports `ids`, in publish order (`_order`): the sorted order restricted to them, which is
-    exactly the order a stable sort of the subset gives."""
-    if not ids or not table.num_rows:
-        return table.slice(0, 0)
-    keep = pc.is_in(table["report_id"].combine_chunks(), value_set=pa.array(ids, pa.string()))
-    if order is None:
-        return table.filter(keep)
-    return table.take(order.filter(keep.take(order)))
 
 
 def route(quality: pa.Table) -> dict[str, list[str]]:
@@ -66,27 +38,56 @@ def route(quality: pa.Table) -> dict[str, list[str]]:
     return failed
 
 
-def publish_year(year: str, tables: dict[str, pa.Table], quality: pa.Table, rejects: pa.Table,
-                 curated_dir: str | Path, quarantine_dir: str | Path) -> PublishResult:
-    report_ids = sorted(tables["reports"]["report_id"].to_pylist())
-    quarantined = route(quality)
-    curated = [r for r in report_ids if r not in quarantined]
-    held = [r for r in report_ids if r in quarantined]
-    result = PublishResult(curated=curated,
-                           quarantined={r: quarantined[r] for r in held}, rejects=rejects.to_pylist())
-    all_tables = {**tables, "quality": quality}
-    # every file of the year is written aside first, then all are moved into place in one short loop
-    pending: list[storage.PendingWrite] = []
-    orders = {name: _order(all_tables[name], name) for name in PARSED_TABLES + ("quality",)}  # once per table
-    for dest, root, ids in (("curated", curated_dir, curated), ("quarantine", quarantine_dir, held)):
-        result.rows[dest] = {}
-        for name in PARSED_TABLES + ("quality",):
-            part = _subset(all_tables[name], ids, orders[name])
-            pending.append(storage.prepare_partition(root, name, year, part))
-            result.rows[dest][name] = part.num_rows
-    rej = rejects.take(pc.sort_indices(rejects, sort_keys=[("source_file", "ascending")])) if rejects.num_rows \
-        else rejects
-    pending.append(storage.prepare_file(storage.join(quarantine_dir, "rejects", f"rejects-{year}.parquet"),
-                                        rej.cast(schema.TABLE_SCHEMAS["rejects"]), year))
-    result.paths.extend(p for p in storage.commit(pending) if p)
-    return result
+def _by_report(quality: pa.Table, ids: pa.Array) -> pa.Table:
+    """Quality rows grouped by report in the chunk's report order, each report's rows in the order the gate
+    made them (a stable sort)."""
+    if not quality.num_rows:
+        return quality
+    order = pc.sort_indices(pa.table({"at": pc.index_in(quality["report_id"], value_set=ids),
+                                      "row": pa.array(np.arange(quality.num_rows))}),
+                            sort_keys=[("at", "ascending"), ("row", "ascending")])
+    return quality.take(order)
+
+
+class Publisher:
+    """Routes each chunk of a year's reports to curated/ or quarantine/ and writes it aside (`add`); `finish`
+    writes the rejects and moves every file of the year into place in one short loop (`storage.commit`).
+
+    Rows keep the input order of their reports (the staged order: sorted source files), so a rerun over the same
+    inputs writes the same bytes."""
+
+    TABLES = PARSED_TABLES + ("quality",)
+
+    def __init__(self, year: str, curated_dir: str | Path, quarantine_dir: str | Path):
+        self.year = year
+        self.writers = {(dest, name): storage.PartitionWriter(root, name, year)
+                        for dest, root in (("curated", curated_dir), ("quarantine", quarantine_dir))
+                        for name in self.TABLES}
+        self.quarantine_dir = quarantine_dir
+        self.result = PublishResult(curated=[], quarantined={}, rejects=[])
+
+    def add(self, tables: dict[str, pa.Table], quality: pa.Table) -> None:
+        """One chunk: its staged tables (whole reports) and their quality rows."""
+        ids = tables["reports"]["report_id"].combine_chunks()
+        failed = route(quality)
+        held = pa.array([r for r in ids.to_pylist() if r in failed], pa.string())
+        self.result.curated.extend(r for r in ids.to_pylist() if r not in failed)
+        self.result.quarantined.update((r, failed[r]) for r in held.to_pylist())
+        for name, data in {**tables, "quality": _by_report(quality, ids)}.items():
+            if name not in self.TABLES:
+                continue
+            hold = pc.is_in(data["report_id"], value_set=held)
+            self.writers[("quarantine", name)].write(data.filter(hold))
+            self.writers[("curated", name)].write(data.filter(pc.invert(hold)))
+
+    def finish(self, rejects: pa.Table) -> PublishResult:
+        pending = [w.finish() for w in self.writers.values()]
+        for (dest, name), w in self.writers.items():
+            self.result.rows.setdefault(dest, {})[name] = w.rows
+        rej = rejects.take(pc.sort_indices(rejects, sort_keys=[("source_file", "ascending")])) if rejects.num_rows \
+            else rejects
+        self.result.rejects = rej.to_pylist()
+        pending.append(storage.prepare_file(storage.join(self.quarantine_dir, "rejects", f"rejects-{self.year}.parquet"),
+                                            rej.cast(schema.TABLE_SCHEMAS["rejects"]), self.year))
+        self.result.paths.extend(p for p in storage.commit(pending) if p)
+        return self.result

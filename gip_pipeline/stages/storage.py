@@ -64,6 +64,37 @@ def _prepare(root: str | Path, final: str, data: pa.Table, year: str) -> Pending
     return PendingWrite(str(root), final, tmp)
 
 
+class PartitionWriter:
+    """The next `<root>/<table>/year=<year>/part-0.parquet`, written aside chunk by chunk (one row group each) and
+    handed to `commit` by `finish`: a year is published without holding all of it. Same chunks, same bytes."""
+
+    def __init__(self, root: str | Path, table: str, year: str):
+        self.root, self.year, self.schema = root, year, schema.ALL_SCHEMAS[table]
+        self.final = join(partition_dir(root, table, year), PART_FILE)
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._tmp: str | None = None
+
+    def write(self, data: pa.Table) -> None:
+        if not data.num_rows:
+            return
+        if self._writer is None:
+            fs, base = resolve(self.root)
+            tmp_dir = f"{base}/{WRITING}/{self.year}-{uuid.uuid4().hex}"
+            if isinstance(fs, pafs.LocalFileSystem):
+                fs.create_dir(tmp_dir, recursive=True)
+            self._tmp = f"{tmp_dir}/{PART_FILE}.tmp"
+            self._writer = pq.ParquetWriter(self._tmp, self.schema, filesystem=fs, compression="zstd")
+        self._writer.write_table(data.cast(self.schema).combine_chunks())
+        self.rows += data.num_rows
+
+    def finish(self) -> PendingWrite:
+        """Close the file (none written: the destination is to be removed) for `commit`."""
+        if self._writer is not None:
+            self._writer.close()
+        return PendingWrite(str(self.root), self.final, self._tmp)
+
+
 def prepare_partition(root: str | Path, table: str, year: str, data: pa.Table) -> PendingWrite:
     """Write `data` aside as the next `<root>/<table>/year=<year>/part-0.parquet` (empty data: a removal)."""
     return _prepare(root, join(partition_dir(root, table, year), PART_FILE), data, year)
