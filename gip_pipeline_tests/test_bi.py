@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from gip_pipeline.bi import views
+from gip_pipeline.bi import quality_report, views
 from gip_pipeline.core import schema
 from gip_pipeline.core.region import resolve
+from gip_pipeline.defs.report_assets import REPORT_TABLES, read_for_page
+from gip_pipeline.stages import storage
 from gip_pipeline_tests.conftest import SEED_FILES
 from gip_pipeline_tests.test_pipeline import run_years
 
@@ -246,6 +249,22 @@ def test_quality_report_is_linked_and_offline(seed_run):
     text = page.read_text("utf-8")
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
     assert "<link" not in text and "src=" not in text  # nothing to fetch: CSS, charts and script are inline
+
+
+@pytest.mark.parametrize("year", ["2022", "2023"])
+def test_quality_page_from_streamed_columns_equals_the_page_from_whole_tables(seed_run, year):
+    """The asset streams only what the page shows (`read_for_page`); the page must be the one whole tables give."""
+    _, paths, _ = seed_run
+    whole = {t: storage.read_partition(paths.curated_dir, t, year) for t in REPORT_TABLES}
+    quarantine = {t: storage.read_partition(paths.quarantine_dir, t, year) for t in REPORT_TABLES}
+    streamed, counts = read_for_page(paths.curated_dir, year)
+    assert streamed["quality"].num_rows < whole["quality"].num_rows  # only the failed rows travel
+    counts.update(quality_report.count_status(quarantine["quality"]))
+    no_rejects = schema.TABLE_SCHEMAS["rejects"].empty_table()
+    pages = [re.sub(r"generated [^<]*UTC", "", quality_report.render(year, tables, quarantine, no_rejects, "r",
+                                                                      status_counts=status))
+             for tables, status in ((whole, None), (streamed, counts))]
+    assert pages[0] == pages[1] and "chart-bodies" in pages[0]
 
 
 def test_gx_data_docs_are_built(seed_run):

@@ -181,9 +181,19 @@ def _bad_cells(failed: list[dict]) -> set[tuple[str, str]]:
     return out
 
 
+def count_status(quality: pa.Table) -> Counter:
+    """Quality rows by (severity, status)."""
+    return Counter({(r["severity"], r["status"]): r["count_all"] for r in quality.group_by(
+        ["severity", "status"], use_threads=False).aggregate([([], "count_all")]).to_pylist()})
+
+
 def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Table], rejects: pa.Table,
-           run_id: str | None = None) -> str:
-    """The page for one year (tables as published: curated and quarantine, each keyed by table name)."""
+           run_id: str | None = None, status_counts: Counter | None = None) -> str:
+    """The page for one year (tables as published: curated and quarantine, each keyed by table name).
+
+    The page shows only failed quality rows and, of the curated applications, the 总计 column: a caller may pass
+    just those (`report_assets.read_for_page`, which streams a big year) with the (severity, status) counts of
+    every quality row as `status_counts`."""
     # Arrow first, Python only for the rows the page shows (a year holds ~50 quality rows per report)
     agency_of: dict[str, str | None] = {}
     for t in (curated["reports"], quarantine["reports"]):
@@ -192,8 +202,7 @@ def render(year: str, curated: dict[str, pa.Table], quarantine: dict[str, pa.Tab
     quality = pa.concat_tables([curated["quality"], quarantine["quality"]])
     held = quarantine["reports"].select(["report_id", "agency", "source_file", "format"]).to_pylist()
     rej = rejects.to_pylist()
-    status = Counter({(r["severity"], r["status"]): r["count_all"] for r in quality.group_by(
-        ["severity", "status"], use_threads=False).aggregate([([], "count_all")]).to_pylist()})
+    status = status_counts if status_counts is not None else count_status(quality)
     is_failed = pc.fill_null(pc.equal(quality["status"], "failed"), False)
     failed_rows = quality.select(["check", "passed", "severity", "report_id", "detail"]).filter(is_failed)
     failed_checks = Counter(c for c, passed in zip(failed_rows["check"].to_pylist(), failed_rows["passed"].to_pylist())

@@ -6,13 +6,19 @@ the Dagster UI as the year's materialization metadata (a path and a file:// URL 
 
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
+from ..core import schema
 from ..stages import storage
 from ..stages.fingerprint import digest_files
-from ..stages.location import is_local, local_path
+from ..stages.location import is_local, local_path, resolve
 from .assets import GROUP, fact_tables, published_files, record
 from .partitions import BACKFILL_POLICY, REPORT_YEARS
 from .resources import GipPaths, default_data_dir
@@ -38,7 +44,7 @@ def gx_data_docs_enabled() -> bool:
           backfill_policy=BACKFILL_POLICY)
 def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Per year: an offline HTML page of the year's checks, quarantined reports (grids) and charts; GX Data Docs."""
-    from ..bi.quality_report import render
+    from ..bi.quality_report import count_status, render
 
     root = reports_root(paths)
     for year in context.partition_keys:
@@ -54,11 +60,12 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
                                    "latest": dg.MetadataValue.path(str(latest)), "unchanged": True,
                                    "seconds": round(time.perf_counter() - t0, 3)})
             continue
-        curated = {t: storage.read_partition(paths.curated, t, year) for t in REPORT_TABLES}
+        curated, counts = read_for_page(paths.curated, year)
         quarantine = {t: storage.read_partition(paths.quarantine, t, year) for t in REPORT_TABLES}
+        counts.update(count_status(quarantine["quality"]))
         rejects_path = storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")
         rejects = _read_file(rejects_path)
-        page = render(year, curated, quarantine, rejects, run_id=context.run.run_id)
+        page = render(year, curated, quarantine, rejects, run_id=context.run.run_id, status_counts=counts)
         (folder / "runs").mkdir(parents=True, exist_ok=True)
         run_page = folder / "runs" / f"quality-{context.run.run_id}.html"
         run_page.write_text(page, encoding="utf-8")
@@ -84,17 +91,42 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
     return dg.MaterializeResult()
 
 
+def read_for_page(curated_root: str, year: str) -> tuple[dict[str, pa.Table], Counter]:
+    """What the page shows of the curated year, streamed a row group at a time (a year's curated quality rows are
+    ~0.5 GB at 14,000 reports): reports' ids and bodies, the 总计 column of applications, the failed quality rows,
+    and the (severity, status) counts of all quality rows."""
+    from ..bi.quality_report import count_status
+
+    def stream(table: str, columns: list[str]):
+        fs, path = resolve(storage.join(storage.partition_dir(curated_root, table, year), storage.PART_FILE))
+        if fs.get_file_info(path).type != pafs.FileType.File:
+            return
+        with fs.open_input_file(path) as f:
+            yield from pq.ParquetFile(f).iter_batches(columns=columns)
+
+    counts: Counter = Counter()
+    failed, totals = [], []
+    for batch in stream("quality", ["severity", "status"]):
+        counts.update(count_status(pa.Table.from_batches([batch])))
+    for batch in stream("quality", list(schema.TABLE_SCHEMAS["quality"].names)):
+        failed.append(pa.Table.from_batches([batch]).filter(pc.fill_null(pc.equal(batch["status"], "failed"), False)))
+    for batch in stream("applications", ["report_id", "row_code", "applicant", "value"]):
+        totals.append(pa.Table.from_batches([batch]).filter(pc.equal(batch["applicant"], "total")))
+    apps = schema.TABLE_SCHEMAS["applications"]
+    return {
+        "reports": storage.read_partition(curated_root, "reports", year).select(["report_id", "agency"]),
+        "quality": pa.concat_tables(failed) if failed else schema.TABLE_SCHEMAS["quality"].empty_table(),
+        "applications": pa.concat_tables(totals) if totals else pa.schema(
+            [apps.field(c) for c in ("report_id", "row_code", "applicant", "value")]).empty_table(),
+    }, counts
+
+
 def _published_digest(paths: GipPaths, year: str) -> str:
     """Digest of every published file the page is made from, and of the page code."""
     return digest_files(published_files(paths, year, REPORT_TABLES), ("gip_pipeline.bi.quality_report",))
 
 
 def _read_file(path: str):
-    import pyarrow.parquet as pq
-
-    from ..core import schema
-    from ..stages.location import resolve
-
     fs, p = resolve(path)
     try:
         return pq.read_table(p, filesystem=fs)
