@@ -65,6 +65,9 @@ def test_rerun_reads_no_raw_file_and_decodes_nothing_again(first, monkeypatch):
     inv, norm = _stage_metadata(results, "raw_report_inventory"), _stage_metadata(results, "normalized_reports")
     assert {y: (m["files"], m["files_read_all_years"]) for y, m in inv.items()} == {"2022": (3, 0), "2023": (2, 0)}
     assert {y: (m["decoded"], m["reused_unchanged"]) for y, m in norm.items()} == {"2022": (3, 3), "2023": (2, 2)}
+    parsed = _stage_metadata(results, "parsed_reports")  # same files, same bytes: staged tables kept as they are
+    assert {y: (m["staged_unchanged"], m["parsed"], m["reports"]) for y, m in parsed.items()} == {
+        "2022": (True, 0, 3), "2023": (True, 0, 2)}
     facts = _stage_metadata(results, "fact_tables")  # same staged rows and code: gate and publish not redone
     assert {y: (m["unchanged"], m["curated"], m["quarantined"]) for y, m in facts.items()} == {
         "2022": (True, 3, 0), "2023": (True, 1, 1)}

@@ -25,7 +25,8 @@ from .location import resolve
 _READ_ROWS = 65_536
 
 
-def _stream(root: str | Path, name: str, year: str) -> Iterator[pa.RecordBatch]:
+def stream(root: str | Path, name: str, year: str) -> Iterator[pa.RecordBatch]:
+    """The record batches of a staged table, in file order (none when the table has no file)."""
     fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
     if fs.get_file_info(path).type != pafs.FileType.File:
         return
@@ -33,8 +34,9 @@ def _stream(root: str | Path, name: str, year: str) -> Iterator[pa.RecordBatch]:
         yield from pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS)
 
 
-class _Cutter:
-    """One table's batches, handed out up to (not including) the first row of a report at position >= stop."""
+class Cutter:
+    """One table's record batches (rows grouped by report, reports in the order of `position`), handed out up
+    to (not including) the first row of a report at position >= stop."""
 
     def __init__(self, name: str, batches: Iterator[pa.RecordBatch], position: pa.Array):
         self.name, self.batches, self.position = name, batches, position
@@ -82,7 +84,7 @@ def report_chunks(root: str | Path, year: str, names: tuple[str, ...], reports: 
     ids = everything["report_id"].combine_chunks()
     if pc.count_distinct(ids).as_py() != len(ids):
         raise ValueError(f"staged reports of {year}: a report id appears twice")
-    cutters = [_Cutter(n, _stream(root, n, year), ids) for n in names if n != "reports"]
+    cutters = [Cutter(n, stream(root, n, year), ids) for n in names if n != "reports"]
     for start in range(0, max(len(ids), 1), reports):
         stop = min(start + reports, len(ids))
         chunk = {"reports": everything.slice(start, stop - start)}

@@ -6,23 +6,35 @@ and `PARSER_VERSION` match a ledger row gets that report's staged rows back (onl
 as a renamed file has the same bytes); every other input is parsed, in a process pool. Inputs that are gone
 simply are not carried over, so a changed report replaces its rows and a deleted one loses them. The cache is
 ignored whole when a staged table's schema differs from the current one (a schema change without a version bump).
-Rows stay Arrow tables from end to end: reuse is a filter, not a round-trip through Python dicts.
+
+Streamed: the year is produced `CHUNK_INPUTS` inputs at a time, in input order — new reports from the pool as
+workers finish them, reused reports from the previous staged files read forward (`chunks.Cutter`) — so memory is
+that of a chunk, not of the year (a 14,000-report year's staged tables are ~0.9 GB in Arrow).
 """
 
 from __future__ import annotations
 
+import bisect
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from ..core import schema
 from . import pool, storage
+from .chunks import Cutter, stream
+from .location import resolve
 from .parsed import PARSED_TABLES, parse_normalized
 
 STAGED_TABLES = PARSED_TABLES + ("identity_operands", "rejects", "parse_ledger")
 _BY_REPORT = PARSED_TABLES + ("identity_operands",)
+CHUNK_INPUTS = 2_000
 
 
 @dataclass
@@ -31,13 +43,37 @@ class ParseCounts:
     skipped_unchanged: int = 0  # inputs whose previous parse was reused
 
 
-def read_previous(root: str | Path, year: str) -> dict[str, pa.Table]:
-    return {name: storage.read_partition(root, name, year) for name in STAGED_TABLES}
+@dataclass
+class Previous:
+    """The last parse of a year: its small tables whole, its per-report tables as forward streams."""
+    ledger: pa.Table
+    report_ids: pa.Array  # the staged order of its reports
+    rejects: pa.Table
+    batches: Callable[[str], Iterator[pa.RecordBatch]]  # staged table -> its record batches, in staged order
 
 
-def _usable(previous: dict[str, pa.Table] | None) -> bool:
-    return bool(previous) and all(previous[n].schema.equals(schema.ALL_SCHEMAS[n], check_metadata=False)
-                                  for n in STAGED_TABLES)
+def previous_from_files(root: str | Path, year: str) -> Previous | None:
+    """The year's staged parse, or None when there is none or a table's schema is not the current one."""
+    for name in STAGED_TABLES:
+        fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
+        if fs.get_file_info(path).type != pafs.FileType.File:
+            if name in ("parse_ledger", "reports"):
+                return None
+            continue  # a table with no rows has no file
+        with fs.open_input_file(path) as f:
+            if not pq.read_schema(f).equals(schema.ALL_SCHEMAS[name], check_metadata=False):
+                return None
+    return Previous(storage.read_partition(root, "parse_ledger", year),
+                    storage.read_partition(root, "reports", year)["report_id"].combine_chunks(),
+                    storage.read_partition(root, "rejects", year), lambda name: stream(root, name, year))
+
+
+def previous_from_tables(tables: dict[str, pa.Table] | None) -> Previous | None:
+    if not tables or not all(tables[n].schema.equals(schema.ALL_SCHEMAS[n], check_metadata=False)
+                             for n in STAGED_TABLES):
+        return None
+    return Previous(tables["parse_ledger"], tables["reports"]["report_id"].combine_chunks(), tables["rejects"],
+                    lambda name: iter(tables[name].to_batches()))
 
 
 def _parse_range(todo: pa.Table, start: int, stop: int) -> dict[str, pa.Table]:
@@ -45,78 +81,179 @@ def _parse_range(todo: pa.Table, start: int, stop: int) -> dict[str, pa.Table]:
     return {name: storage.to_table(out[name], name) for name in out}
 
 
-def parse_incremental(normalized: pa.Table, previous: dict[str, pa.Table] | None = None
-                      ) -> tuple[dict[str, pa.Table], ParseCounts]:
-    """Every staged table of the year (as `parse_normalized`, plus `parse_ledger`), reusing unchanged reports."""
+class _Fanout:
+    """One iterator of {table: rows} dicts (the pool's results) read as one record-batch stream per table."""
+
+    def __init__(self, results: Iterator[dict[str, pa.Table]], names: tuple[str, ...]):
+        self.results, self.queues = results, {n: deque() for n in names}
+
+    def stream(self, name: str) -> Iterator[pa.RecordBatch]:
+        queue = self.queues[name]
+        while True:
+            while not queue:
+                part = next(self.results, None)
+                if part is None:
+                    return
+                for n, q in self.queues.items():
+                    q.extend(part[n].to_batches())
+            yield queue.popleft()
+
+
+@dataclass
+class Plan:
+    """Which inputs are parsed and which reused, decided from the normalized rows and the previous ledger."""
+    meta: list[dict]
+    todo: list[int]
+    reused_reports: dict[str, str]  # report_id -> current source_file
+    reused_rejects: list[tuple[int, str]]  # (previous rejects row, current source_file)
+    reused: list[bool]
+    outcome: list[str | None]
+    order: pa.Array  # report ids in input order (first input of each)
+
+    def counts(self) -> ParseCounts:
+        return ParseCounts(parsed=len(self.todo), skipped_unchanged=len(self.meta) - len(self.todo))
+
+
+def plan(normalized: pa.Table, previous: Previous | None) -> Plan:
     meta = normalized.select(["source_file", "source_sha256", "report_id", "folder_year", "reject_reason"]
                              ).to_pylist()  # everything but the text
     cache: dict[tuple, str] = {}
     prev_rids: set[str] = set()
     prev_reject_at: dict[str, int] = {}
-    if _usable(previous):
-        led = previous["parse_ledger"]
+    if previous is not None:
+        led = previous.ledger
         for sha, fy, version, outcome in zip(*(led[c].to_pylist() for c in (
                 "source_sha256", "folder_year", "parser_version", "outcome"))):
             if version == schema.PARSER_VERSION:
                 cache[(sha, fy)] = outcome
-        prev_rids = set(previous["reports"]["report_id"].to_pylist())
-        for k, sha in enumerate(previous["rejects"]["source_sha256"].to_pylist()):
+        prev_rids = set(previous.report_ids.to_pylist())
+        for k, sha in enumerate(previous.rejects["source_sha256"].to_pylist()):
             prev_reject_at.setdefault(sha, k)
-    todo: list[int] = []
-    reused_reports: dict[str, str] = {}  # report_id -> current source_file
-    reused_rejects: list[tuple[int, str]] = []  # (previous rejects row, current source_file)
-    reused = [False] * len(meta)
-    outcome: list[str | None] = [None] * len(meta)
+    p = Plan(meta, [], {}, [], [False] * len(meta), [None] * len(meta),
+             pa.array(list(dict.fromkeys(n["report_id"] for n in meta if n["report_id"])), pa.string()))
     for i, n in enumerate(meta):
         hit = None if n["reject_reason"] else cache.get((n["source_sha256"], n["folder_year"]))
         if hit == "reject" and n["source_sha256"] in prev_reject_at:
-            reused_rejects.append((prev_reject_at[n["source_sha256"]], n["source_file"]))
+            p.reused_rejects.append((prev_reject_at[n["source_sha256"]], n["source_file"]))
         elif hit == "report" and n["report_id"] in prev_rids:
-            reused_reports[n["report_id"]] = n["source_file"]
+            p.reused_reports[n["report_id"]] = n["source_file"]
         else:
-            todo.append(i)
+            p.todo.append(i)
             continue
-        reused[i], outcome[i] = True, hit
-
-    parts = pool.map_ranges(_parse_range, normalized.take(todo), len(todo), chunk=100) if todo else []
-    out = {name: [p[name] for p in parts] for name in STAGED_TABLES[:-1]}
-    if reused_reports:
-        out = _add_reused_reports(out, previous, reused_reports)
-    if reused_rejects:
-        rej = previous["rejects"].take([k for k, _ in reused_rejects])
-        out["rejects"].append(storage.replace_column(rej, "source_file", [f for _, f in reused_rejects]))
-    tables = {name: _concat(out.get(name, []), name) for name in STAGED_TABLES[:-1]}
-
-    parsed_rids = set(tables["reports"]["report_id"].to_pylist())
-    for i in todo:
-        n = meta[i]
-        outcome[i] = "report" if not n["reject_reason"] and n["report_id"] in parsed_rids else "reject"
-    tables["parse_ledger"] = pa.table({
-        "source_file": [n["source_file"] for n in meta], "source_sha256": [n["source_sha256"] for n in meta],
-        "report_id": [n["report_id"] for n in meta], "folder_year": [n["folder_year"] for n in meta],
-        "parser_version": [schema.PARSER_VERSION] * len(meta), "outcome": outcome, "reused": reused,
-    }, schema=schema.ALL_SCHEMAS["parse_ledger"])
-    order = pa.array(list(dict.fromkeys(n["report_id"] for n in meta if n["report_id"])), pa.string())
-    tables = {name: _in_input_order(t, name, order) for name, t in tables.items()}
-    return tables, ParseCounts(parsed=len(todo), skipped_unchanged=len(meta) - len(todo))
+        p.reused[i], p.outcome[i] = True, hit
+    return p
 
 
-def _add_reused_reports(out: dict[str, list[pa.Table]], previous: dict[str, pa.Table],
-                        source_of: dict[str, str]) -> dict[str, list[pa.Table]]:
-    """The previous rows of the reused reports, `reports.source_file` set to the current path."""
-    ids = pa.array(list(source_of), pa.string())
-    for name in _BY_REPORT:
-        prev = previous[name]
-        rows = prev.filter(pc.is_in(prev["report_id"], value_set=ids))
-        if name == "reports":
-            files = pa.array(list(source_of.values()), pa.string()).take(pc.index_in(rows["report_id"], value_set=ids))
-            rows = storage.replace_column(rows, "source_file", files)
-        out[name].append(rows)
+def iter_parsed(normalized: pa.Table, previous: Previous | None, p: Plan, chunk: int = CHUNK_INPUTS
+                ) -> Iterator[tuple[str, pa.Table]]:
+    """(table, rows) for every staged table of the year following `plan` `p`: the per-report tables `chunk`
+    inputs at a time in input order (each report's rows together), then `rejects` and `parse_ledger` once."""
+    reused_ids = pa.array(list(p.reused_reports), pa.string())
+    if len(reused_ids):
+        prev_pos = pc.index_in(reused_ids, value_set=previous.report_ids).to_numpy()
+        now_pos = pc.index_in(reused_ids, value_set=p.order).to_numpy()
+        if not (np.all(np.diff(prev_pos[np.argsort(now_pos, kind="stable")]) > 0)):
+            previous = _reordered(previous, reused_ids, now_pos)  # moved files: the previous rows in today's order
+    results = pool.imap_ranges(_parse_range, normalized.take(p.todo), len(p.todo), chunk=100) if p.todo \
+        else iter(())
+    fan = _Fanout(results, STAGED_TABLES[:-1])
+    fresh = {n: Cutter(n, fan.stream(n), p.order) for n in _BY_REPORT}
+    old = {n: Cutter(n, previous.batches(n), previous.report_ids) for n in _BY_REPORT} if len(reused_ids) else {}
+    prev_at = dict(zip(reused_ids.to_pylist(), pc.index_in(reused_ids, value_set=previous.report_ids).to_pylist())
+                   ) if len(reused_ids) else {}
+    first_input = [i for i, rid in _first_inputs(p.meta)]  # per report of `p.order`, its first input
+    parsed_ids: set[str] = set()
+    try:
+        report_at = 0
+        for start in range(0, len(p.meta), chunk):
+            report_stop = bisect.bisect_left(first_input, min(start + chunk, len(p.meta)))
+            keep = [r for r in p.order[report_at:report_stop].to_pylist() if r in p.reused_reports]
+            prev_stop = max((prev_at[r] for r in keep), default=-1) + 1
+            for name in _BY_REPORT:
+                parts = [fresh[name].take(report_stop)]
+                if name == "reports":
+                    parsed_ids.update(parts[0]["report_id"].to_pylist())
+                if keep:
+                    rows = old[name].take(prev_stop)
+                    rows = rows.filter(pc.is_in(rows["report_id"], value_set=pa.array(keep, pa.string())))
+                    if name == "reports":
+                        files = pa.array([p.reused_reports[r] for r in rows["report_id"].to_pylist()], pa.string())
+                        rows = storage.replace_column(rows, "source_file", files)
+                    parts.append(rows)
+                yield name, _in_input_order(pa.concat_tables(parts), name, p.order)
+            report_at = report_stop
+        rejects = [pa.Table.from_batches(list(fan.stream("rejects")), schema=schema.ALL_SCHEMAS["rejects"])]
+    finally:
+        if hasattr(results, "close"):
+            results.close()
+    if p.reused_rejects:
+        rej = previous.rejects.take([k for k, _ in p.reused_rejects])
+        rejects.append(storage.replace_column(rej, "source_file", [f for _, f in p.reused_rejects]))
+    yield "rejects", _in_input_order(pa.concat_tables(rejects), "rejects", p.order)
+    yield "parse_ledger", _ledger(p, parsed_ids)
+
+
+def _first_inputs(meta: list[dict]) -> list[tuple[int, str]]:
+    """(input index, report id) of the first input of each report id, in input order (that is `Plan.order`)."""
+    seen: set[str] = set()
+    out = []
+    for i, n in enumerate(meta):
+        rid = n["report_id"]
+        if rid and rid not in seen:
+            seen.add(rid)
+            out.append((i, rid))
     return out
 
 
-def _concat(tables: list[pa.Table], name: str) -> pa.Table:
-    return pa.concat_tables(tables) if tables else schema.ALL_SCHEMAS[name].empty_table()
+def unchanged_inputs(p: Plan, previous: Previous | None) -> bool:
+    """The same files with the same bytes as in the last parse (nothing to parse, nothing gone or moved): the
+    staged tables would be written again as they are."""
+    return (previous is not None and not p.todo and len(p.reused_reports) == len(previous.report_ids)
+            and len(p.reused_rejects) == previous.rejects.num_rows
+            and [n["source_file"] for n in p.meta] == previous.ledger["source_file"].to_pylist())
+
+
+def ledger_of(p: Plan) -> pa.Table:
+    """The `parse_ledger` of a plan with nothing to parse."""
+    return _ledger(p, set())
+
+
+def _ledger(p: Plan, parsed_reports: set[str]) -> pa.Table:
+    for i in p.todo:
+        n = p.meta[i]
+        p.outcome[i] = "report" if not n["reject_reason"] and n["report_id"] in parsed_reports else "reject"
+    meta = p.meta
+    return pa.table({
+        "source_file": [n["source_file"] for n in meta], "source_sha256": [n["source_sha256"] for n in meta],
+        "report_id": [n["report_id"] for n in meta], "folder_year": [n["folder_year"] for n in meta],
+        "parser_version": [schema.PARSER_VERSION] * len(meta), "outcome": p.outcome, "reused": p.reused,
+    }, schema=schema.ALL_SCHEMAS["parse_ledger"])
+
+
+def _reordered(previous: Previous, ids: pa.Array, now_pos: np.ndarray) -> Previous:
+    """The previous per-report rows of `ids`, read whole and put in today's input order (files were moved or
+    renamed so that the old order is not today's: rare, and the one case that holds a year's reused rows)."""
+    order = ids.take(pa.array(np.argsort(now_pos, kind="stable")))
+    tables = {}
+    for name in _BY_REPORT:
+        table = pa.Table.from_batches(list(previous.batches(name)), schema=schema.ALL_SCHEMAS[name])
+        table = table.filter(pc.is_in(table["report_id"], value_set=order))
+        tables[name] = table.take(pc.sort_indices(pa.table({
+            "at": pc.index_in(table["report_id"], value_set=order), "row": pa.array(np.arange(table.num_rows))}),
+            sort_keys=[("at", "ascending"), ("row", "ascending")]))
+    return Previous(previous.ledger, order, previous.rejects, lambda name: iter(tables[name].to_batches()))
+
+
+def parse_incremental(normalized: pa.Table, previous: dict[str, pa.Table] | None = None,
+                      chunk: int = CHUNK_INPUTS) -> tuple[dict[str, pa.Table], ParseCounts]:
+    """Every staged table of the year in memory (tests and small years; the asset streams `iter_parsed`)."""
+    parts: dict[str, list[pa.Table]] = {n: [] for n in STAGED_TABLES}
+    prev = previous_from_tables(previous)
+    p = plan(normalized, prev)
+    for name, table in iter_parsed(normalized, prev, p, chunk):
+        parts[name].append(table)
+    return ({n: pa.concat_tables(t) if t else schema.ALL_SCHEMAS[n].empty_table() for n, t in parts.items()},
+            p.counts())
 
 
 def _in_input_order(table: pa.Table, name: str, order: pa.Array) -> pa.Table:
@@ -129,5 +266,6 @@ def _in_input_order(table: pa.Table, name: str, order: pa.Array) -> pa.Table:
         return table
     pos = pc.index_in(table["report_id"], value_set=order)  # first input of each report id
     if pc.all(pc.greater_equal(pos[1:], pos[:-1])).as_py() is not False:
-        return table  # already in order (nothing reused): no copy of the year
-    return table.take(pc.sort_indices(pos))
+        return table  # already in order (nothing reused): no copy
+    return table.take(pc.sort_indices(pa.table({"at": pos, "row": pa.array(np.arange(table.num_rows))}),
+                                      sort_keys=[("at", "ascending"), ("row", "ascending")]))

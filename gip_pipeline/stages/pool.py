@@ -8,9 +8,11 @@ costs more than it saves below a few hundred items.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -56,3 +58,31 @@ def map_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chun
 def _run_range(key: int, bounds: tuple[int, int]):
     fn, shared = _SHARED[key]  # inherited through fork
     return fn(shared, *bounds)
+
+
+def imap_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100
+                ) -> Iterator[R]:
+    """`map_ranges` as an iterator, in order, with at most a few ranges in flight per worker: the caller writes
+    results while workers parse, and results never pile up beyond that window (memory stays that of a few ranges,
+    not of the whole input). Close it (or exhaust it) to release the pool."""
+    ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    n_workers = min(workers(), len(ranges))
+    if n_workers <= 1 or n < 2 * chunk:
+        for a, b in ranges:
+            yield fn(shared, a, b)
+        return
+    key = id(shared)
+    _SHARED[key] = (fn, shared)
+    try:
+        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque = deque()
+            todo = iter(ranges)
+            for bounds in itertools.islice(todo, 3 * n_workers):
+                pending.append(pool.submit(_run_range, key, bounds))
+            while pending:
+                result = pending.popleft().result()
+                for bounds in itertools.islice(todo, 1):
+                    pending.append(pool.submit(_run_range, key, bounds))
+                yield result
+    finally:
+        _SHARED.pop(key, None)

@@ -156,6 +156,15 @@ def read_partition(root: str | Path, table: str, year: str) -> pa.Table:
     return data
 
 
+def count_rows(root: str | Path, table: str, year: str) -> int:
+    """Rows of `<root>/<table>/year=<year>/part-0.parquet` from its footer (0 when there is no file)."""
+    fs, path = resolve(join(partition_dir(root, table, year), PART_FILE))
+    if fs.get_file_info(path).type != pafs.FileType.File:
+        return 0
+    with fs.open_input_file(path) as f:
+        return pq.ParquetFile(f).metadata.num_rows
+
+
 def list_partitions(root: str | Path, table: str) -> list[str]:
     """The years that have a `<root>/<table>/year=<year>/part-0.parquet`, sorted."""
     fs, base = resolve(join(root, table))
