@@ -8,7 +8,7 @@ plots them per year over time.
 
 import os
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import dagster as dg
 import pyarrow.compute as pc
@@ -165,25 +165,40 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
                                          description="Accounting identities (GX suite generated from the schema): "
                                                      "reports that break one are quarantined.")])
 def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
-    """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically."""
+    """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically.
+
+    Years whose inputs changed are gated in parallel, one worker process per core (`stages.pool`), each a chunk of
+    reports at a time; the step holds every year's lock meanwhile."""
     checks: dict[str, dict] = {}
-    for year in context.partition_keys:
-        t0 = time.perf_counter()
-        with year_scope(paths, year):
+    metadata: dict[str, dict] = {}
+    todo: list[tuple[str, str, str]] = []  # (year, inputs digest, stamp)
+    t0 = time.perf_counter()
+    with ExitStack() as locks:
+        for year in sorted(context.partition_keys):  # one order for every run: no two runs wait on each other
+            locks.enter_context(year_scope(paths, year))
+        for year in context.partition_keys:
             inputs, stamp = _gate_inputs_digest(paths, year), _stamp_location(paths, year)
             unchanged = _unchanged_publish(paths, year, inputs, stamp)
-            if unchanged is not None:  # same staged rows, same code, published files intact: nothing to redo
-                metadata, checks[year] = unchanged
-                metadata["seconds"] = round(time.perf_counter() - t0, 3)
-                context.log.info(f"year {year}: unchanged since the last publish, files kept: "
-                                 f"{metadata['accounting']}")
-            else:
-                metadata, checks[year] = _fact_tables_year(context, paths, year)
+            if unchanged is None:
+                todo.append((year, inputs, stamp))
+                continue
+            metadata[year], checks[year] = unchanged  # same staged rows, code and published files: nothing to redo
+            metadata[year].update(unchanged=True, seconds=round(time.perf_counter() - t0, 3))
+            context.log.info(f"year {year}: unchanged since the last publish, files kept: "
+                             f"{metadata[year]['accounting']}")
+        if todo:
+            from ..stages import gate  # noqa: F401  GX imported once, here, before the workers fork
+            from ..stages import pool
+
+            jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year) for year, _, _ in todo]
+            for (year, inputs, stamp), done in zip(todo, pool.map_chunks(_gate_years, jobs, chunk=1)):
+                metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])
+                metadata[year]["unchanged"] = False
                 write_text(stamp, dg.serialize_value({
                     "inputs": inputs, "outputs": _published_digest(paths, year),
-                    "metadata": metadata, "check": checks[year]}))
-            metadata["unchanged"] = unchanged is not None
-        record(context, year, metadata)
+                    "metadata": metadata[year], "check": checks[year]}))
+    for year in context.partition_keys:
+        record(context, year, metadata[year])
     yield dg.MaterializeResult()
     yield dg.AssetCheckResult(check_name=IDENTITY_CHECK, passed=all(c.pop("passed") for c in checks.values()),
                               severity=dg.AssetCheckSeverity.WARN, metadata=_check_metadata(checks))
@@ -260,18 +275,23 @@ def _gate_reports() -> int:
     return max(1, int(os.environ.get("GIP_GATE_REPORTS") or GATE_REPORTS))
 
 
-def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: str) -> tuple[dict, dict]:
-    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish;
-    (materialization, check) metadata."""
+def _gate_years(jobs: list[tuple[str, str, str, str]]) -> list[dict]:
+    """`gate_and_publish` of each (staging, curated, quarantine, year): runs in a pool worker, so plain data out."""
+    return [gate_and_publish(*job) for job in jobs]
+
+
+def gate_and_publish(staging: str, curated: str, quarantine: str, year: str) -> dict:
+    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish. Plain
+    counts and lists (no Dagster objects: this may run in a worker process)."""
     from ..stages.chunks import report_chunks
     from ..stages.crossyear import previous_inputs
     from ..stages.gate import quality_for_chunk  # imports GX (heavy): only where it runs
     from ..stages.publish import Publisher
 
     t0 = time.perf_counter()
-    root = _stage(paths, "parsed")
+    root = storage.join(staging, "parsed")
     previous = previous_inputs(root, year)
-    publisher = Publisher(year, paths.curated, paths.quarantine)
+    publisher = Publisher(year, curated, quarantine)
     agencies: dict[str, str] = {}
     failed_identities = checked = not_assessable = chunks = 0
     for chunk in report_chunks(root, year, PARSED_TABLES + ("identity_operands",), _gate_reports()):
@@ -286,18 +306,24 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
         agencies.update(zip(chunk["reports"]["report_id"].to_pylist(), chunk["reports"]["agency"].to_pylist()))
         chunks += 1
     result = publisher.finish(storage.read_partition(root, "rejects", year))
-    t_gate = time.perf_counter() - t0
+    return {"curated": len(result.curated), "rows": result.rows, "rejects": result.rejects,
+            "quarantined": [(rid, agencies.get(rid) or "", checks) for rid, checks in result.quarantined.items()],
+            "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
+            "chunks": chunks, "seconds": round(time.perf_counter() - t0, 3)}
 
-    lines = ["| report | agency | failed checks |", "|---|---|---|"]
-    for rid, checks in result.quarantined.items():
-        lines.append(f"| {rid} | {agencies.get(rid) or ''} | {', '.join(checks)} |")
+
+def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str, done: dict) -> tuple[dict, dict]:
+    """(materialization, check) metadata of a gated year; the input accounting must balance."""
+    root = _stage(paths, "parsed")
+    lines = ["| report | agency | failed checks |", "|---|---|---|"] + [
+        f"| {rid} | {agency} | {', '.join(checks)} |" for rid, agency, checks in done["quarantined"]]
     rej_lines = ["| file | reason | detail |", "|---|---|---|"] + [
-        f"| {r['source_file']} | {r['reason']} | {(r['detail'] or '')[:80]} |" for r in result.rejects]
+        f"| {r['source_file']} | {r['reason']} | {(r['detail'] or '')[:80]} |" for r in done["rejects"]]
     ledger = storage.read_partition(root, "parse_ledger", year)["reused"].to_pylist()
     inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
     summary = {"inputs": inputs, "parsed": ledger.count(False), "skipped_unchanged": ledger.count(True),
-               "curated": len(result.curated), "quarantined": len(result.quarantined),
-               "rejected": len(result.rejects)}
+               "curated": done["curated"], "quarantined": len(done["quarantined"]),
+               "rejected": len(done["rejects"])}
     accounting = (f"inputs {inputs} = curated {summary['curated']} + quarantined {summary['quarantined']} + "
                   f"rejected {summary['rejected']} (of the published, {summary['skipped_unchanged']} were "
                   "skipped as unchanged and re-published from their earlier parse)")
@@ -306,18 +332,18 @@ def _fact_tables_year(context: dg.AssetExecutionContext, paths: GipPaths, year: 
                          metadata={**summary, "accounting": accounting})
     context.log.info(f"year {year}: {accounting}")
     metadata = {
-        **summary, "accounting": accounting, "dagster/row_count": result.rows["curated"].get("reports", 0),
+        **summary, "accounting": accounting, "dagster/row_count": done["rows"]["curated"].get("reports", 0),
         "dagster/column_schema": _schema_meta("applications"),
-        **{f"curated_rows_{t}": n for t, n in result.rows["curated"].items()},
-        **{f"quarantine_rows_{t}": n for t, n in result.rows["quarantine"].items()},
+        **{f"curated_rows_{t}": n for t, n in done["rows"]["curated"].items()},
+        **{f"quarantine_rows_{t}": n for t, n in done["rows"]["quarantine"].items()},
         "quarantined_reports": dg.MetadataValue.md("\n".join(lines)),
         "rejects": dg.MetadataValue.md("\n".join(rej_lines)),
         "curated_dir": dg.MetadataValue.path(str(paths.curated)),
-        "gate_chunks": chunks, "seconds": round(t_gate, 3)}
+        "gate_chunks": done["chunks"], "seconds": done["seconds"]}
     return metadata, {
-        "passed": not result.quarantined, "failing_reports": len(result.quarantined),
-        "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
-        "failures": dg.MetadataValue.md("\n".join(lines))}
+        "passed": not done["quarantined"], "failing_reports": len(done["quarantined"]),
+        "failed_identities": done["failed_identities"], "checked": done["checked"],
+        "not_assessable": done["not_assessable"], "failures": dg.MetadataValue.md("\n".join(lines))}
 
 
 ASSETS = [raw_report_inventory, normalized_reports, parsed_reports, fact_tables]
