@@ -11,7 +11,8 @@
    nightly run on a quiet night), then incremental after adding 1 % new reports;
 5. prints reports/s, MB/s, peak RSS of each run (the largest of `gip` and its workers) and the ratios full/floor,
    full/parse, incremental/full, all measured in this one run (the machines are noisy: compare ratios, not
-   seconds across runs); `--profile` adds a cProfile summary of one more cold run.
+   seconds across runs); `--profile FILE` samples one more cold run with py-spy (`--extra bench`) and prints the
+   top functions.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -122,8 +125,9 @@ def full_run(work: Path, raw: Path, home: Path, profile: Path | None = None) -> 
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    cmd = [sys.executable, *prof, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
+    spy = [_py_spy(), "record", "--rate", "50", "--subprocesses", "--format", "raw", "--output", str(profile),
+           "--"] if profile else []
+    cmd = [*spy, sys.executable, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
            str(work / "curated"), "--quarantine-dir", str(work / "quarantine"), "--staging-dir", str(work / "staging")]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
@@ -146,7 +150,8 @@ def main() -> None:
     ap.add_argument("--skip-full", action="store_true", help="floor and parse core only")
     ap.add_argument("--skip-core", action="store_true", help="no parse-core timings (e.g. the --n 100000 memory run)")
     ap.add_argument("--profile", type=Path, default=None,
-                    help="after the timed runs, profile one more cold run with cProfile into this file")
+                    help="after the timed runs, sample one more cold run with py-spy (main process and workers) "
+                         "into this file and print its top functions")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gip-bench-"))
     raw = work / "raw"
@@ -195,16 +200,47 @@ def main() -> None:
         shutil.rmtree(work / "staging", ignore_errors=True)  # cold again: the profile is of a full run
         for d in ("curated", "quarantine", "dagster_home"):
             shutil.rmtree(work / d, ignore_errors=True)
-        full_run(work, raw, work / "dagster_home", profile=args.profile)
-        print(f"cProfile of a cold run (≈1.5x slower under the profiler) → {args.profile}")
+        t_prof, _, _ = full_run(work, raw, work / "dagster_home", profile=args.profile)
+        print(f"py-spy profile of one more cold run ({t_prof:.1f} s sampled at 50 Hz, main process and workers) "
+              f"→ {args.profile}")
         _print_profile(args.profile)
 
 
-def _print_profile(path: Path, top: int = 25) -> None:
-    import pstats
+def _py_spy() -> str:
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        raise SystemExit("--profile needs py-spy: uv run --extra test --extra bench python benchmarks/bench.py …")
+    return exe
 
-    stats = pstats.Stats(str(path))
-    stats.sort_stats("cumulative").print_stats(r"gip_pipeline|great_expectations/validator/v1|_bootstrap>:1165", top)
+
+def _print_profile(path: Path, top: int = 20) -> None:
+    """Top functions of py-spy's raw stacks (`process;frame;…;frame count` lines): own samples (the frame on top)
+    and total samples (the frame anywhere in the stack), as shares of all samples of all processes."""
+    own: Counter = Counter()
+    total: Counter = Counter()
+    by_pid: Counter = Counter()
+    all_samples = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        m = re.match(r"process (\d+):", stack)
+        if not m or not count.isdigit():
+            continue
+        n = int(count)
+        by_pid[int(m.group(1))] += n
+        names = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]
+        all_samples += n
+        if names:
+            own[names[-1]] += n
+        for name in set(names):
+            total[name] += n
+    print(f"samples: {all_samples} from {len(by_pid)} process label(s) (gip and its forked workers)")
+    ours = Counter({k: v for k, v in total.items() if "gip_pipeline/" in k and "cli.py" not in k
+                    or k.startswith(("_find_and_load (", "Validator.graph_validate", "ParquetWriter.write_table"))})
+    for title, counter in (("own time (top of stack)", own), ("total time of the pipeline's functions (and of "
+                                                               "imports, GX validations, Parquet writes)", ours)):
+        print(f"  {title}:")
+        for name, n in counter.most_common(top):
+            print(f"    {100 * n / all_samples:5.1f} %  {name[:150]}")
 
 
 def _cpu_model() -> str:
