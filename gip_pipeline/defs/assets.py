@@ -268,7 +268,7 @@ def _check_metadata(checks: dict[str, dict]) -> dict:
     return out
 
 
-GATE_REPORTS = 4_000  # reports gated and published at a time (`stages.chunks`): bounds memory within a year
+GATE_REPORTS = 2_000  # reports gated and published at a time (`stages.chunks`): bounds memory within a year
 
 
 def _gate_reports() -> int:

@@ -22,7 +22,7 @@ from ..core import schema
 from . import storage
 from .location import resolve
 
-_READ_ROWS = 65_536
+_READ_ROWS = 16_384
 
 
 def stream(root: str | Path, name: str, year: str) -> Iterator[pa.RecordBatch]:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ..core import schema
 from . import storage
+from .chunks import stream
 
 MAX_LISTED = 5
 FAMILY = next(iter(schema.CROSS_YEAR_FAMILIES))
@@ -107,9 +108,11 @@ def previous_inputs(staged_root: str | Path, year: str) -> PreviousYear | None:
     if prev is None:
         return None
     _, prev_row = schema.CROSS_YEAR_CELLS
-    apps = storage.read_partition(staged_root, "applications", prev)
+    rows = [batch.filter(pc.equal(batch["row_code"], prev_row)) for batch in stream(staged_root, "applications", prev)]
+    apps = pa.Table.from_batches(rows, schema=schema.ALL_SCHEMAS["applications"]) if rows \
+        else schema.ALL_SCHEMAS["applications"].empty_table()  # streamed: one row in 25 is kept
     return PreviousYear(prev, storage.read_partition(staged_root, "reports", prev).select(["report_id", "body_key"]),
-                        apps.filter(pc.equal(apps["row_code"], prev_row)))
+                        apps)
 
 
 def cross_year_for(year: str, previous: PreviousYear | None, reports: pa.Table, applications: pa.Table) -> pa.Table:
