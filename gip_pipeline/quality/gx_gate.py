@@ -28,6 +28,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 
 from ..core import schema  # noqa: E402
+from .schema_rows import code_sets, representatives  # noqa: E402
 
 NON_NEGATIVE = "non_negative"
 
@@ -100,20 +101,6 @@ def schema_suite(table: str) -> gx.ExpectationSuite:
     if "report_id" in schema.TABLE_SCHEMAS[table].names:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="report_id"))
     return suite
-
-
-def code_sets(table: str) -> dict[str, tuple[str, ...]]:
-    return {
-        "reports": {"script": ("simplified", "traditional"), "format": schema.FORMATS},
-        "sections": {"section_no": tuple(range(1, 7))},
-        "applications": {"row_code": tuple(r.code for r in schema.APPLICATION_ROWS),
-                         "applicant": schema.APPLICANT_CODES},
-        "review_litigation": {"proceeding": schema.PROCEEDING_CODES, "outcome": schema.OUTCOME_CODES},
-        "active_disclosure": {"item": tuple(i for i, _ in schema.DISCLOSURE_ITEMS),
-                              "category": tuple(c for c, _ in schema.DISCLOSURE_CATEGORIES),
-                              "metric": tuple(m.code for m in schema.DISCLOSURE_METRICS)},
-        "quality": {"severity": ("error", "warning"), "status": ("passed", "failed", "not_assessable")},
-    }.get(table, {})
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -255,22 +242,6 @@ def gate(operands: pa.Table, applications: pa.Table, review: pa.Table,
     return pa.concat_tables(parts)
 
 
-def _representatives(table: str, data: pa.Table) -> pa.Table:
-    """One row (the first) per distinct combination of the columns the schema suite judges by value: the code-set
-    columns and whether `report_id` is null. The suite's expectations (ordered column list, values in a set, not
-    null) pass or fail on these rows exactly as on the whole table, and name the same offending values; GX then
-    costs its fixed ~0.1 s per table instead of a pandas copy and fingerprint of millions of rows."""
-    keys = list(code_sets(table))
-    if "report_id" in data.column_names:
-        data = data.append_column("__null_id", pc.is_null(data["report_id"]))
-        keys.append("__null_id")
-    if not keys:
-        return data
-    data = data.append_column("__row", pa.array(np.arange(data.num_rows)))
-    first = data.group_by(keys, use_threads=False).aggregate([("__row", "min")])["__row_min"]
-    return data.take(pc.take(first, pc.sort_indices(first))).drop_columns([c for c in ("__null_id", "__row") if c in data.column_names])
-
-
 def validate_schema(tables: dict[str, pa.Table]) -> list[str]:
     """Schema-level failures (columns, types, codes) of the staged fact tables; empty when all conform."""
     problems: list[str] = []
@@ -281,7 +252,7 @@ def validate_schema(tables: dict[str, pa.Table]) -> list[str]:
             continue
         if not data.num_rows:
             continue
-        data = _representatives(table, data)
+        data = representatives(table, data)
         if "warnings" in data.column_names:  # list column: pandas/GX cannot hash it; its type is checked above
             i = data.column_names.index("warnings")
             data = data.set_column(i, "warnings", pa.array(["\n".join(w or []) for w in
