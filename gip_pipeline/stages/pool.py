@@ -60,8 +60,8 @@ def _run_range(key: int, bounds: tuple[int, int]):
     return fn(shared, *bounds)
 
 
-def imap_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100
-                ) -> Iterator[R]:
+def imap_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100,
+                window: int | None = None) -> Iterator[R]:
     """`map_ranges` as an iterator, in order, with at most a few ranges in flight per worker: the caller writes
     results while workers parse, and results never pile up beyond that window (memory stays that of a few ranges,
     not of the whole input). Close it (or exhaust it) to release the pool."""
@@ -77,7 +77,7 @@ def imap_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chu
         with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
             pending: deque = deque()
             todo = iter(ranges)
-            for bounds in itertools.islice(todo, 3 * n_workers):
+            for bounds in itertools.islice(todo, window or 3 * n_workers):
                 pending.append(pool.submit(_run_range, key, bounds))
             while pending:
                 result = pending.popleft().result()
