@@ -119,6 +119,7 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
     results = run(paths_for(out, raw), ["2022"], instance)
     meta = fact_metadata(results)["2022"]
     assert (meta["parsed"], meta["skipped_unchanged"], meta["inputs"]) == (1, 2, 3)
+    assert meta["verdicts_kept"] == 2  # the two unchanged reports keep their published verdicts: one is gated
     assert _stage_metadata(results, "raw_report_inventory")["2022"]["files_read_all_years"] == 1
     assert _stage_metadata(results, "normalized_reports")["2022"]["reused_unchanged"] == 2
     assert _stage_metadata(results, "quality_report")["2022"]["unchanged"] is False
@@ -128,14 +129,14 @@ def test_changed_report_replaces_its_rows_and_deleted_report_loses_them(first, t
     apps = pl.read_parquet(out / "curated" / "applications" / "year=2022" / "part-0.parquet")
     assert old_id not in set(apps["report_id"]) and apps.filter(pl.col("report_id") == new_id).height > 0
 
-    # same inputs from scratch: identical bytes (reused rows are exactly what a fresh parse gives)
+    # same inputs from scratch: identical bytes (reused rows and verdicts are exactly what a fresh run gives)
     fresh = tmp_path / "fresh"
     run(paths_for(fresh, raw), YEARS, dg.DagsterInstance.ephemeral())
     assert published_bytes(out) == published_bytes(fresh)
 
     (raw / "2022" / seed("000").name).unlink()
     meta = fact_metadata(run(paths_for(out, raw), ["2022"], instance))["2022"]
-    assert (meta["parsed"], meta["skipped_unchanged"], meta["inputs"]) == (0, 2, 2)
+    assert (meta["parsed"], meta["skipped_unchanged"], meta["inputs"], meta["verdicts_kept"]) == (0, 2, 2, 2)
     reports = _reports(out, "2022")
     assert seed("000").name not in {s.split("/")[-1] for s in reports["source_file"]} and reports.height == 2
     for table in ("applications", "sections", "quality"):
@@ -172,3 +173,17 @@ def test_gating_a_year_one_report_at_a_time_publishes_the_same_rows(first, tmp_p
     for rel in whole:
         assert pq.read_table(out / rel).equals(pq.read_table(first[2] / rel)), rel
     assert pq.ParquetFile(out / "curated/applications/year=2022/part-0.parquet").num_row_groups == 3
+
+
+def test_kept_verdicts_over_chunks_equal_a_fresh_run(first, tmp_path, monkeypatch):
+    """A new report between two published ones (one curated, one quarantined), one report per gate chunk: the
+    kept verdicts are read forward from both published quality files and merged in a full gate's order."""
+    monkeypatch.setenv("GIP_GATE_REPORTS", "1")
+    raw, out, instance = _own_copy(first, tmp_path, YEARS)
+    new = raw / "2023" / "002b_new.txt"
+    new.write_bytes(seed("002").read_bytes() + "\n附：本年度报告电子版可在门户网站下载。\n".encode())
+    meta = fact_metadata(run(paths_for(out, raw), ["2023"], instance))["2023"]
+    assert (meta["parsed"], meta["verdicts_kept"], meta["gate_chunks"], meta["quarantined"]) == (1, 2, 3, 1)
+    fresh = tmp_path / "fresh"
+    run(paths_for(fresh, raw), YEARS, dg.DagsterInstance.ephemeral())
+    assert published_bytes(out) == published_bytes(fresh)

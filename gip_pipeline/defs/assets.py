@@ -172,6 +172,7 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     checks: dict[str, dict] = {}
     metadata: dict[str, dict] = {}
     todo: list[tuple[str, str, str]] = []  # (year, inputs digest, stamp)
+    reuse: dict[str, bool] = {}  # year -> its published verdicts of unchanged reports may be kept
     t0 = time.perf_counter()
     with ExitStack() as locks:
         for year in sorted(context.partition_keys):  # one order for every run: no two runs wait on each other
@@ -181,6 +182,7 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
             unchanged = _unchanged_publish(paths, year, inputs, stamp)
             if unchanged is None:
                 todo.append((year, inputs, stamp))
+                reuse[year] = _verdicts_reusable(paths, year, stamp)
                 continue
             metadata[year], checks[year] = unchanged  # same staged rows, code and published files: nothing to redo
             metadata[year].update(unchanged=True, seconds=round(time.perf_counter() - t0, 3))
@@ -190,12 +192,13 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
             from ..stages import gate  # noqa: F401  GX imported once, here, before the workers fork
             from ..stages import pool
 
-            jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year) for year, _, _ in todo]
+            jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year, reuse[year])
+                    for year, _, _ in todo]
             for (year, inputs, stamp), done in zip(todo, pool.map_chunks(_gate_years, jobs, chunk=1)):
                 metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])
                 metadata[year]["unchanged"] = False
                 write_text(stamp, dg.serialize_value({
-                    "inputs": inputs, "outputs": _published_digest(paths, year),
+                    "inputs": inputs, "outputs": _published_digest(paths, year), "code": _gate_code_digest(),
                     "metadata": metadata[year], "check": checks[year]}))
     for year in context.partition_keys:
         record(context, year, metadata[year])
@@ -207,7 +210,7 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
 # what the gate and the publish of a year read, besides the year's staged rows: their code and the schema
 GATE_CODE = ("gip_pipeline.stages.gate", "gip_pipeline.quality.gx_gate", "gip_pipeline.quality.repairs",
              "gip_pipeline.core.narrative", "gip_pipeline.stages.crossyear", "gip_pipeline.stages.publish",
-             "gip_pipeline.stages.chunks",
+             "gip_pipeline.stages.chunks", "gip_pipeline.stages.verdicts",
              "gip_pipeline.core.schema", "gip_pipeline.defs.assets")
 GATE_INPUTS = PARSED_TABLES + ("identity_operands", "rejects")
 
@@ -257,6 +260,23 @@ def _unchanged_publish(paths: GipPaths, year: str, inputs: str, stamp: str) -> t
     return metadata, last["check"]
 
 
+def _gate_code_digest() -> str:
+    return digest_files([], GATE_CODE, extra=f"parser={schema.PARSER_VERSION}")
+
+
+def _verdicts_reusable(paths: GipPaths, year: str, stamp: str) -> bool:
+    """The year was last published by this gate code and its published files are as that publish left them: the
+    quality rows of its unchanged reports can be kept (`stages.verdicts`)."""
+    text = read_text(stamp)
+    if text is None:
+        return False
+    try:
+        last = dg.deserialize_value(text)
+    except Exception:  # a stamp of another version
+        return False
+    return last.get("code") == _gate_code_digest() and last.get("outputs") == _published_digest(paths, year)
+
+
 def _check_metadata(checks: dict[str, dict]) -> dict:
     """One check evaluation per run: per-year numbers summed, failures listed per year."""
     if len(checks) == 1:
@@ -280,23 +300,38 @@ def _gate_years(jobs: list[tuple[str, str, str, str]]) -> list[dict]:
     return [gate_and_publish(*job) for job in jobs]
 
 
-def gate_and_publish(staging: str, curated: str, quarantine: str, year: str) -> dict:
-    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish. Plain
-    counts and lists (no Dagster objects: this may run in a worker process)."""
+def gate_and_publish(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False) -> dict:
+    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish. With
+    `reuse`, reports published before whose parse was reused keep their published verdicts (`stages.verdicts`).
+    Plain counts and lists (no Dagster objects: this may run in a worker process)."""
     from ..stages.chunks import report_chunks
     from ..stages.crossyear import previous_inputs
-    from ..stages.gate import quality_for_chunk  # imports GX (heavy): only where it runs
+    from ..stages.gate import quality_for_chunk, quality_reusing  # imports GX (heavy): only where it runs
     from ..stages.publish import Publisher
+    from ..stages.verdicts import Published
 
     t0 = time.perf_counter()
     root = storage.join(staging, "parsed")
     previous = previous_inputs(root, year)
+    kept: set[str] = set()
+    published = Published(curated, quarantine, year) if reuse else None
+    if published is not None:
+        ledger = storage.read_partition(root, "parse_ledger", year)
+        ledger = ledger.filter(pc.and_(ledger["reused"], pc.equal(ledger["outcome"], "report")))
+        kept = set(ledger["report_id"].to_pylist()) & published.ids
+        in_order = [r for r in storage.read_partition(root, "reports", year)["report_id"].to_pylist() if r in kept]
+        if not published.in_order(in_order):  # files moved since: gate everything (forward reading needs order)
+            kept, published = set(), None
     publisher = Publisher(year, curated, quarantine)
     agencies: dict[str, str] = {}
     failed_identities = checked = not_assessable = chunks = 0
     for chunk in report_chunks(root, year, PARSED_TABLES + ("identity_operands",), _gate_reports()):
         operands = chunk.pop("identity_operands")
-        quality = quality_for_chunk(year, chunk, operands, previous)
+        old = [r for r in chunk["reports"]["report_id"].to_pylist() if r in kept]
+        if old:
+            quality = quality_reusing(year, chunk, operands, previous, published.rows(old), old)
+        else:
+            quality = quality_for_chunk(year, chunk, operands, previous)
         del operands
         publisher.add(chunk, quality)
         hard = pc.equal(quality["severity"], "error")
@@ -309,7 +344,7 @@ def gate_and_publish(staging: str, curated: str, quarantine: str, year: str) -> 
     return {"curated": len(result.curated), "rows": result.rows, "rejects": result.rejects,
             "quarantined": [(rid, agencies.get(rid) or "", checks) for rid, checks in result.quarantined.items()],
             "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
-            "chunks": chunks, "seconds": round(time.perf_counter() - t0, 3)}
+            "chunks": chunks, "verdicts_kept": len(kept), "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str, done: dict) -> tuple[dict, dict]:
@@ -339,7 +374,7 @@ def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str
         "quarantined_reports": dg.MetadataValue.md("\n".join(lines)),
         "rejects": dg.MetadataValue.md("\n".join(rej_lines)),
         "curated_dir": dg.MetadataValue.path(str(paths.curated)),
-        "gate_chunks": done["chunks"], "seconds": done["seconds"]}
+        "gate_chunks": done["chunks"], "verdicts_kept": done["verdicts_kept"], "seconds": done["seconds"]}
     return metadata, {
         "passed": not done["quarantined"], "failing_reports": len(done["quarantined"]),
         "failed_identities": done["failed_identities"], "checked": done["checked"],

@@ -7,11 +7,13 @@ Imports Great Expectations (through `quality.gx_gate`): import this module only 
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core.narrative import narrative_rows
-from ..quality.gx_gate import gate
+from ..quality.gx_gate import cross_year_gate, gate
 from ..quality.repairs import add_suggestions
 from .crossyear import PreviousYear, cross_year_for
+from .verdicts import merge
 
 
 def quality_for_chunk(year: str, tables: dict[str, pa.Table], operands: pa.Table,
@@ -25,3 +27,20 @@ def quality_for_chunk(year: str, tables: dict[str, pa.Table], operands: pa.Table
     # soft checks and repair hints (issue 5): narrative vs table warnings; which cell/row would fix a failure
     quality = pa.concat_tables([quality, narrative_rows(tables["sections"], apps, review)])
     return add_suggestions(quality, tables["reports"], apps, review)
+
+
+def quality_reusing(year: str, tables: dict[str, pa.Table], operands: pa.Table, previous: PreviousYear | None,
+                    earlier: pa.Table, kept: list[str]) -> pa.Table:
+    """`quality_for_chunk` where the reports `kept` keep their published rows `earlier` (cross-year rows left
+    out, `verdicts.Published.rows`): only the other reports are gated, and the cross-year rows of all are judged
+    again. Same rows, in the same order, as a full gate of the chunk."""
+    kept_ids = pa.array(kept, pa.string())
+    parts = []
+    new = {n: t.filter(pc.invert(pc.is_in(t["report_id"], value_set=kept_ids))) for n, t in tables.items()}
+    if new["reports"].num_rows:
+        parts.append(quality_for_chunk(year, new, operands.filter(
+            pc.invert(pc.is_in(operands["report_id"], value_set=kept_ids))), previous))
+    reports, apps = (tables[n].filter(pc.is_in(tables[n]["report_id"], value_set=kept_ids))
+                     for n in ("reports", "applications"))
+    parts += [earlier, cross_year_gate(cross_year_for(year, previous, reports, apps))]
+    return merge(parts, tables["reports"]["report_id"].combine_chunks())
