@@ -17,12 +17,14 @@ from .verdicts import merge
 
 
 def quality_for_chunk(year: str, tables: dict[str, pa.Table], operands: pa.Table,
-                      previous: PreviousYear | None) -> pa.Table:
-    """The `quality` rows of the reports of `tables` (a chunk of the year's staged tables, `stages.chunks`).
+                      previous: PreviousYear | None, cross_of: dict[str, pa.Table] | None = None) -> pa.Table:
+    """The `quality` rows of the reports of `tables` (a chunk of the year's staged tables, `stages.chunks`), and
+    the cross-year rows of the reports of `cross_of` (default: the same tables).
 
     GX judges the chunk's identities and cross-year operands in one validation, its counts in another (`gate`)."""
     apps, review = tables["applications"], tables["review_litigation"]
-    cross = cross_year_for(year, previous, tables["reports"], apps)
+    cross_of = cross_of or tables
+    cross = cross_year_for(year, previous, cross_of["reports"], cross_of["applications"])
     quality = gate(operands, apps, review, cross_year=cross)
     # soft checks and repair hints (issue 5): narrative vs table warnings; which cell/row would fix a failure
     quality = pa.concat_tables([quality, narrative_rows(tables["sections"], apps, review)])
@@ -35,12 +37,10 @@ def quality_reusing(year: str, tables: dict[str, pa.Table], operands: pa.Table, 
     out, `verdicts.Published.rows`): only the other reports are gated, and the cross-year rows of all are judged
     again. Same rows, in the same order, as a full gate of the chunk."""
     kept_ids = pa.array(kept, pa.string())
-    parts = []
     new = {n: t.filter(pc.invert(pc.is_in(t["report_id"], value_set=kept_ids))) for n, t in tables.items()}
-    if new["reports"].num_rows:
-        parts.append(quality_for_chunk(year, new, operands.filter(
-            pc.invert(pc.is_in(operands["report_id"], value_set=kept_ids))), previous))
-    reports, apps = (tables[n].filter(pc.is_in(tables[n]["report_id"], value_set=kept_ids))
-                     for n in ("reports", "applications"))
-    parts += [earlier, cross_year_gate(cross_year_for(year, previous, reports, apps))]
-    return merge(parts, tables["reports"]["report_id"].combine_chunks())
+    if new["reports"].num_rows:  # the new reports' gate judges the cross-year rows of all: GX's two calls
+        fresh = quality_for_chunk(year, new, operands.filter(
+            pc.invert(pc.is_in(operands["report_id"], value_set=kept_ids))), previous, cross_of=tables)
+    else:
+        fresh = cross_year_gate(cross_year_for(year, previous, tables["reports"], tables["applications"]))
+    return merge([fresh, earlier], tables["reports"]["report_id"].combine_chunks())
