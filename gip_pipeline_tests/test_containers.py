@@ -15,7 +15,6 @@ import random
 import shutil
 import zipfile
 from contextlib import redirect_stdout
-from pathlib import Path
 
 import polars as pl
 import pytest

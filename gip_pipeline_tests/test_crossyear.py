@@ -7,7 +7,6 @@ import pytest
 
 from gip_pipeline.core.bodies import body_key
 from gip_pipeline.quality.gx_gate import cross_year_gate
-from gip_pipeline.stages import storage
 from gip_pipeline.stages.crossyear import cross_year_operands
 from gip_pipeline.stages.incremental import parse_incremental
 from gip_pipeline.stages.normalized import normalize_files

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gip_pipeline.core import schema
 from gip_pipeline.core.normalize import normalize, to_simplified
 from gip_pipeline.core.parse import parse_report
 from gip_pipeline_tests.renderer import LAYOUTS, make_truth, render

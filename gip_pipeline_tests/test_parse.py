@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gip_pipeline.core import schema
-from gip_pipeline.core.cells import Cell, Token, fit_row, read_line
+from gip_pipeline.core.cells import Token, fit_row, read_line
 from gip_pipeline.core.normalize import normalize
 from gip_pipeline.core.parse import NotAReport, parse_report, split_sections
 from gip_pipeline_tests.conftest import SEEDS, expected_for
