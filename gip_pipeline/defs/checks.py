@@ -41,8 +41,7 @@ def _new_rows(root: str, year: str, fresh: pa.Array) -> tuple[dict[str, pa.Table
             validated += new.num_rows
             skipped += table.num_rows - new.num_rows
             parts.append(representatives(name, new))
-        out[name] = schema.TABLE_SCHEMAS[name].empty_table() if not parts else parts[0] if len(parts) == 1 \
-            else representatives(name, pa.concat_tables(parts))
+        out[name] = pa.concat_tables(parts) if parts else schema.TABLE_SCHEMAS[name].empty_table()
     return out, validated, skipped
 
 
@@ -65,8 +64,8 @@ def parsed_schema_conforms(context: dg.AssetCheckExecutionContext, paths: GipPat
         from ..quality.gx_gate import validate_schema  # GX: imported only when there is something to validate
 
         # one validation per table for all the run's years: GX costs ~0.1 s a call, whatever the rows
-        problems += validate_schema({name: representatives(name, pa.concat_tables([t[name] for t in per_year.values()]))
-                                     for name in PARSED_TABLES})
+        problems += validate_schema({name: pa.concat_tables([t[name] for t in per_year.values()])
+                                     for name in PARSED_TABLES})  # reduced to representatives again there
     return dg.AssetCheckResult(
         passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
         metadata={"tables": len(PARSED_TABLES), "years": len(context.partition_keys), "problems": len(problems),

@@ -12,11 +12,11 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..core import schema
 from ..stages import storage
+from ..stages.chunks import stream
 from ..stages.fingerprint import digest_files
 from ..stages.location import is_local, local_path, resolve
 from .assets import GROUP, fact_tables, published_files, record
@@ -97,20 +97,13 @@ def read_for_page(curated_root: str, year: str) -> tuple[dict[str, pa.Table], Co
     and the (severity, status) counts of all quality rows."""
     from ..bi.quality_report import count_status
 
-    def stream(table: str, columns: list[str]):
-        fs, path = resolve(storage.join(storage.partition_dir(curated_root, table, year), storage.PART_FILE))
-        if fs.get_file_info(path).type != pafs.FileType.File:
-            return
-        with fs.open_input_file(path) as f:
-            yield from pq.ParquetFile(f).iter_batches(columns=columns)
-
     counts: Counter = Counter()
     failed, totals = [], []
-    for batch in stream("quality", ["severity", "status"]):
-        counts.update(count_status(pa.Table.from_batches([batch])))
-    for batch in stream("quality", list(schema.TABLE_SCHEMAS["quality"].names)):
-        failed.append(pa.Table.from_batches([batch]).filter(pc.fill_null(pc.equal(batch["status"], "failed"), False)))
-    for batch in stream("applications", ["report_id", "row_code", "applicant", "value"]):
+    for batch in stream(curated_root, "quality", year):
+        rows = pa.Table.from_batches([batch])
+        counts.update(count_status(rows))
+        failed.append(rows.filter(pc.fill_null(pc.equal(rows["status"], "failed"), False)))
+    for batch in stream(curated_root, "applications", year, ["report_id", "row_code", "applicant", "value"]):
         totals.append(pa.Table.from_batches([batch]).filter(pc.equal(batch["applicant"], "total")))
     apps = schema.TABLE_SCHEMAS["applications"]
     return {

@@ -25,13 +25,24 @@ from .location import resolve
 _READ_ROWS = 16_384
 
 
-def stream(root: str | Path, name: str, year: str) -> Iterator[pa.RecordBatch]:
-    """The record batches of a staged table, in file order (none when the table has no file)."""
+def stream(root: str | Path, name: str, year: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The record batches of `<root>/<name>/year=<year>/part-0.parquet` (all or `columns`), in file order; none
+    when there is no file."""
     fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
     if fs.get_file_info(path).type != pafs.FileType.File:
         return
     with fs.open_input_file(path) as f:
-        yield from pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS)
+        yield from pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS, columns=columns)
+
+
+def by_report(table: pa.Table, order: pa.Array, rank: pa.Array | None = None) -> pa.Table:
+    """`table`'s rows grouped by report in the order of `order` (report ids), then by `rank` when given; a
+    stable sort, so rows of one report (and rank) keep the order they came in."""
+    if not table.num_rows:
+        return table
+    keys = {"at": pc.index_in(table["report_id"], value_set=order), **({"rank": rank} if rank is not None else {}),
+            "row": pa.array(np.arange(table.num_rows))}
+    return table.take(pc.sort_indices(pa.table(keys), sort_keys=[(k, "ascending") for k in keys]))
 
 
 class Cutter:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from ..core import schema
 from . import pool, storage
-from .chunks import Cutter, stream
+from .chunks import Cutter, by_report, stream
 from .location import resolve
 from .parsed import PARSED_TABLES, parse_normalized
 
@@ -163,7 +163,7 @@ def iter_parsed(normalized: pa.Table, previous: Previous | None, p: Plan, chunk:
     old = {n: Cutter(n, previous.batches(n), previous.report_ids) for n in _BY_REPORT} if len(reused_ids) else {}
     prev_at = dict(zip(reused_ids.to_pylist(), pc.index_in(reused_ids, value_set=previous.report_ids).to_pylist())
                    ) if len(reused_ids) else {}
-    first_input = [i for i, rid in _first_inputs(p.meta)]  # per report of `p.order`, its first input
+    first_input = _first_inputs(p.meta)  # per report of `p.order`, its first input
     parsed_ids: set[str] = set()
     try:
         report_at = 0
@@ -195,15 +195,15 @@ def iter_parsed(normalized: pa.Table, previous: Previous | None, p: Plan, chunk:
     yield "parse_ledger", _ledger(p, parsed_ids)
 
 
-def _first_inputs(meta: list[dict]) -> list[tuple[int, str]]:
-    """(input index, report id) of the first input of each report id, in input order (that is `Plan.order`)."""
+def _first_inputs(meta: list[dict]) -> list[int]:
+    """The input index of the first input of each report id, in input order (the reports of `Plan.order`)."""
     seen: set[str] = set()
     out = []
     for i, n in enumerate(meta):
         rid = n["report_id"]
         if rid and rid not in seen:
             seen.add(rid)
-            out.append((i, rid))
+            out.append(i)
     return out
 
 
@@ -240,9 +240,7 @@ def _reordered(previous: Previous, ids: pa.Array, now_pos: np.ndarray) -> Previo
     for name in _BY_REPORT:
         table = pa.Table.from_batches(list(previous.batches(name)), schema=schema.ALL_SCHEMAS[name])
         table = table.filter(pc.is_in(table["report_id"], value_set=order))
-        tables[name] = table.take(pc.sort_indices(pa.table({
-            "at": pc.index_in(table["report_id"], value_set=order), "row": pa.array(np.arange(table.num_rows))}),
-            sort_keys=[("at", "ascending"), ("row", "ascending")]))
+        tables[name] = by_report(table, order)
     return Previous(previous.ledger, order, previous.rejects, lambda name: iter(tables[name].to_batches()))
 
 
@@ -269,5 +267,4 @@ def _in_input_order(table: pa.Table, name: str, order: pa.Array) -> pa.Table:
     pos = pc.index_in(table["report_id"], value_set=order)  # first input of each report id
     if pc.all(pc.greater_equal(pos[1:], pos[:-1])).as_py() is not False:
         return table  # already in order (nothing reused): no copy
-    return table.take(pc.sort_indices(pa.table({"at": pos, "row": pa.array(np.arange(table.num_rows))}),
-                                      sort_keys=[("at", "ascending"), ("row", "ascending")]))
+    return by_report(table, order)

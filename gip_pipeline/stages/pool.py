@@ -38,23 +38,6 @@ def map_chunks(fn: Callable[[list[T]], R], items: Sequence[T], chunk: int = 100)
 _SHARED: dict = {}
 
 
-def map_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100) -> list[R]:
-    """`fn(shared, start, stop)` over consecutive ranges of `range(n)`, results in order. Forked workers inherit
-    `shared` (e.g. a year's Arrow table of texts) instead of receiving pickled copies, so the parent never turns
-    the year into Python objects: its memory stays that of the Arrow table."""
-    ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
-    n_workers = min(workers(), len(ranges))
-    if n_workers <= 1 or n < 2 * chunk:
-        return [fn(shared, a, b) for a, b in ranges]
-    key = id(shared)
-    _SHARED[key] = (fn, shared)
-    try:
-        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run_range, [key] * len(ranges), ranges))
-    finally:
-        _SHARED.pop(key, None)
-
-
 def _run_range(key: int, bounds: tuple[int, int]):
     fn, shared = _SHARED[key]  # inherited through fork
     return fn(shared, *bounds)
@@ -62,9 +45,12 @@ def _run_range(key: int, bounds: tuple[int, int]):
 
 def imap_ranges(fn: Callable[[object, int, int], R], shared: object, n: int, chunk: int = 100,
                 window: int | None = None) -> Iterator[R]:
-    """`map_ranges` as an iterator, in order, with at most a few ranges in flight per worker: the caller writes
-    results while workers parse, and results never pile up beyond that window (memory stays that of a few ranges,
-    not of the whole input). Close it (or exhaust it) to release the pool."""
+    """`fn(shared, start, stop)` over consecutive ranges of `range(n)`, results in order, as an iterator.
+
+    Forked workers inherit `shared` (e.g. a year's Arrow table of texts) instead of receiving pickled copies, so
+    the parent never turns the year into Python objects. At most `window` ranges are in flight: the caller writes
+    results while workers parse, and results never pile up beyond that window. Close it (or exhaust it) to
+    release the pool."""
     ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
     n_workers = min(workers(), len(ranges))
     if n_workers <= 1 or n < 2 * chunk:

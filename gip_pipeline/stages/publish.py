@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core import schema
 from . import storage
+from .chunks import by_report
 from .parsed import PARSED_TABLES
 
 
@@ -36,17 +36,6 @@ def route(quality: pa.Table) -> dict[str, list[str]]:
     for rid, check in zip(hard_failed["report_id"].to_pylist(), hard_failed["check"].to_pylist()):
         failed.setdefault(rid, []).append(check)
     return failed
-
-
-def _by_report(quality: pa.Table, ids: pa.Array) -> pa.Table:
-    """Quality rows grouped by report in the chunk's report order, each report's rows in the order the gate
-    made them (a stable sort)."""
-    if not quality.num_rows:
-        return quality
-    order = pc.sort_indices(pa.table({"at": pc.index_in(quality["report_id"], value_set=ids),
-                                      "row": pa.array(np.arange(quality.num_rows))}),
-                            sort_keys=[("at", "ascending"), ("row", "ascending")])
-    return quality.take(order)
 
 
 class Publisher:
@@ -73,7 +62,7 @@ class Publisher:
         held = pa.array([r for r in ids.to_pylist() if r in failed], pa.string())
         self.result.curated.extend(r for r in ids.to_pylist() if r not in failed)
         self.result.quarantined.update((r, failed[r]) for r in held.to_pylist())
-        for name, data in {**tables, "quality": _by_report(quality, ids)}.items():
+        for name, data in {**tables, "quality": by_report(quality, ids)}.items():
             if name not in self.TABLES:
                 continue
             hold = pc.is_in(data["report_id"], value_set=held)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core import schema
 from . import storage
-from .chunks import Cutter, stream
+from .chunks import Cutter, by_report, stream
 
 CROSS_FAMILY = next(iter(schema.CROSS_YEAR_FAMILIES))
 
@@ -41,12 +40,7 @@ def merge(parts: list[pa.Table], order: pa.Array) -> pa.Table:
     """The quality rows of a chunk, grouped by report in `order` and, within a report, in a full gate's order
     (stable: rows of one kind keep the order they came in)."""
     quality = pa.concat_tables(parts)
-    if not quality.num_rows:
-        return quality
-    keys = pa.table({"at": pc.index_in(quality["report_id"], value_set=order), "rank": _rank(quality),
-                     "row": pa.array(np.arange(quality.num_rows))})
-    return quality.take(pc.sort_indices(keys, sort_keys=[("at", "ascending"), ("rank", "ascending"),
-                                                        ("row", "ascending")]))
+    return by_report(quality, order, _rank(quality)) if quality.num_rows else quality
 
 
 class Published:
