@@ -278,6 +278,10 @@ REJECT_REASONS: dict[str, str] = {
     "needs_ocr": "a PDF without a text layer (a scan): no text to read without OCR",
     "unsupported_container": "a container no converter here reads: .doc/.wps (OLE2) or a ZIP that is not a DOCX",
     "corrupt_container": "a PDF, DOCX or HTML file that cannot be opened (damaged, truncated or encrypted)",
+    "too_large": "the file or what it expands to passes a limit (bytes, ZIP members, table grid, pages, text size)",
+    "timeout": "reading or converting the file took longer than the per-input time limit",
+    "internal_error": "our code failed on this input (the detail names the stage and the exception): a bug to "
+                      "report; every other input was read as usual",
 }
 
 # ---------------------------------------------------------------------------------------------------------------
