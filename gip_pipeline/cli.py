@@ -63,21 +63,27 @@ def run(args: argparse.Namespace) -> int:
     from .defs.partitions import REPORT_YEARS
     from .defs.resources import GipPaths
     from .definitions import build_defs
+    from .stages.publish import years_on_record
     from .stages.raw import partitions_in
 
     if args.data_docs:
         os.environ["GIP_GX_DATA_DOCS"] = "1"
     t0 = time.perf_counter()
-    staging = args.staging_dir or args.curated_dir.resolve().parent / "staging"
-    found = partitions_in(raw, Path(staging).resolve())  # files unchanged since the last run are not read
-    years = [y for y in found if not args.year or y in args.year]
-    if args.year and (missing := sorted(set(args.year) - set(found))):
+    staging = Path(args.staging_dir or args.curated_dir.resolve().parent / "staging").resolve()
+    found = partitions_in(raw, staging)  # files unchanged since the last run are not read
+    # years published before whose inputs are all gone: run too, so that they are unpublished
+    gone = sorted(years_on_record(args.curated_dir.resolve(), args.quarantine_dir.resolve(), staging) - set(found))
+    years = sorted(set(found) | set(gone), reverse=True)
+    years = [y for y in years if not args.year or y in args.year]
+    if args.year and (missing := sorted(set(args.year) - set(years))):
         print(f"gip: no raw files for year(s) {', '.join(missing)}", file=sys.stderr)
+    if gone := [y for y in gone if y in years]:
+        print(f"gip: no inputs left for year(s) {', '.join(gone)}: they are unpublished")
     if not years:
         print(f"gip: nothing to do: no raw files{' for the years asked' if args.year else ''} under {raw}")
         return 0 if not args.year else 2
     paths = GipPaths(raw_dir=str(raw), curated_dir=str(args.curated_dir.resolve()),
-                     quarantine_dir=str(args.quarantine_dir.resolve()), staging_dir=str(Path(staging).resolve()))
+                     quarantine_dir=str(args.quarantine_dir.resolve()), staging_dir=str(staging))
     instance = _instance()
     instance.add_dynamic_partitions(REPORT_YEARS.name, [y for y in years if not instance.has_dynamic_partition(
         REPORT_YEARS.name, y)])

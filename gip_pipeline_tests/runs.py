@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +15,7 @@ from gip_pipeline.defs.partitions import REPORT_YEARS
 from gip_pipeline.defs.resources import GipPaths
 from gip_pipeline_tests.conftest import SEED_FILES
 
+REPO = Path(__file__).resolve().parents[1]
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
@@ -58,3 +62,24 @@ def published_bytes(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes()
             for d in ("curated", "quarantine") for p in sorted((out / d).rglob("*"))
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
+
+
+def run_cli(tmp: Path, raw: Path, timeout: float = 1200) -> subprocess.CompletedProcess:
+    """The real `gip run` as a subprocess over `raw`, its outputs under `tmp` (a second call reuses them). As
+    root it runs without the capability that lets root read any file, so `chmod 000` means permission denied."""
+    home = tmp / "dagster_home"
+    if not home.exists():
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "GIP_LOCK_DIR": str(tmp / "locks"),
+           "GIP_REPORTS_DIR": str(tmp / "reports")}
+    cmd = [sys.executable, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
+           str(tmp / "curated"), "--quarantine-dir", str(tmp / "quarantine")]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            import pytest
+
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *cmd]
+    return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)

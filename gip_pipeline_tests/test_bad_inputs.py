@@ -9,11 +9,7 @@ it runs without the capability that lets root read any file, so `chmod 000` real
 from __future__ import annotations
 
 import io
-import os
 import random
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from gip_pipeline.core import schema
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
 from gip_pipeline_tests.expectations import application_mismatches, review_mismatches
 from gip_pipeline_tests.renderer import make_truth, render
+from gip_pipeline_tests.runs import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -123,29 +120,13 @@ def build_corpus(raw: Path) -> dict[str, tuple[str, str | None]]:
     return expect
 
 
-def _run_gip(tmp: Path, raw: Path) -> subprocess.CompletedProcess:
-    home = tmp / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "GIP_LOCK_DIR": str(tmp / "locks"),
-           "GIP_REPORTS_DIR": str(tmp / "reports")}
-    cmd = [sys.executable, "-m", "gip_pipeline.cli", "run", "--raw-dir", str(raw), "--curated-dir",
-           str(tmp / "curated"), "--quarantine-dir", str(tmp / "quarantine")]
-    if os.geteuid() == 0:  # root reads any file: drop that capability so chmod 000 means permission denied
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot make a file unreadable")
-        cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *cmd]
-    return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=1200)
-
-
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bad_inputs")
     raw = tmp / "raw"
     raw.mkdir()
     expect = build_corpus(raw)
-    proc = _run_gip(tmp, raw)
+    proc = run_cli(tmp, raw)
 
     def read(root: Path, table: str) -> pl.DataFrame:
         files = sorted(root.glob(f"{table}/year=*/*.parquet"))

@@ -334,6 +334,8 @@ STAGING_SCHEMAS: dict[str, pa.Schema] = {
     "raw_inventory": pa.schema([
         ("source_file", _STR), ("source_sha256", _STR), ("size_bytes", _I64), ("detected_year", _I64),
         ("year_source", _STR), ("partition", _STR), ("read_error", _STR),
+        ("read_reason", _STR),  # the reject reason of a file that was not read: unreadable, too_large, …
+        ("duplicate_of", _STR),  # the first file (by path, over every year) with the same bytes
         # the cache key of the next inventory: an unchanged file (size, mtime) is not read again
         ("mtime_ns", _I64), ("parser_version", _STR),
     ]),

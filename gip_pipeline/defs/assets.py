@@ -367,7 +367,7 @@ def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str
                          metadata={**summary, "accounting": accounting})
     context.log.info(f"year {year}: {accounting}")
     metadata = {
-        **summary, "accounting": accounting, "dagster/row_count": done["rows"]["curated"].get("reports", 0),
+        **summary, "accounting": accounting, "unpublished": inputs == 0, "dagster/row_count": done["rows"]["curated"].get("reports", 0),
         "dagster/column_schema": _schema_meta("applications"),
         **{f"curated_rows_{t}": n for t, n in done["rows"]["curated"].items()},
         **{f"quarantine_rows_{t}": n for t, n in done["rows"]["quarantine"].items()},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ..stages.changes import dump_state, load_state, scan
+from ..stages.publish import years_on_record
 from ..stages.raw import partitions_in
 from .jobs import pipeline_job
 from .partitions import REPORT_YEARS
@@ -41,7 +42,9 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext, paths: GipPaths) -> d
              default_status=dg.DefaultScheduleStatus.STOPPED,
              description="Nightly: every report year in the raw folder (unchanged reports are not parsed again).")
 def nightly_ingest(context: dg.ScheduleEvaluationContext, paths: GipPaths):
-    years = partitions_in(paths.raw, paths.staging)
+    found = partitions_in(paths.raw, paths.staging)
+    # a year published before whose inputs are all gone is run as well: it is unpublished
+    years = sorted(set(found) | years_on_record(paths.curated, paths.quarantine, paths.staging), reverse=True)
     if not years:
         return dg.SkipReason(f"no raw files under {paths.raw}")
     # schedules cannot return dynamic-partition requests (sensors can): register new years directly

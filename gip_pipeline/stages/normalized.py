@@ -7,6 +7,7 @@ process pool, and the year's rows travel as Arrow tables, not as Python dicts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..core import schema
 from ..core.facts import report_id_for
 from ..core.normalize import DecodeError, prepare
 from . import location, pool, storage
-from .raw import folder_year
+from .raw import folder_year, read_input
 
 
 def _base_row(inv: dict) -> dict:
@@ -33,11 +34,16 @@ def normalize_one(raw_dir: str | Path, inv: dict) -> dict:
     row = _base_row(inv)
     row["report_id"] = report_id_for(inv["source_sha256"])
     try:
-        data = location.read_bytes(raw_dir, inv["source_file"])
+        data = read_input(raw_dir, inv["source_file"])
+        if hashlib.sha256(data).hexdigest() != inv["source_sha256"]:  # the bytes parsed are the bytes hashed
+            raise OSError(f"the file changed after it was inventoried (sha256 {inv['source_sha256'][:16]}…): "
+                          "it is read again by the next run")
         norm = normalize_file(data, inv["source_file"])  # txt: the text path; html/pdf/docx: converted first
     except DecodeError as exc:
         row.update(reject_reason=exc.reason, reject_detail=exc.detail)
         return row
+    except location.TooLarge as exc:
+        row.update(reject_reason="too_large", reject_detail=f"file of {exc.strerror}")
     except OSError as exc:
         row.update(reject_reason="unreadable", reject_detail=f"{type(exc).__name__}: {exc}")
         return row
@@ -58,8 +64,10 @@ def _reusable(previous: pa.Table | None) -> dict[str, int]:
         return {}
     keep = pc.and_(pc.equal(previous["parser_version"], schema.PARSER_VERSION),
                    pc.invert(pc.fill_null(pc.is_in(previous["reject_reason"],
-                                                   value_set=pa.array(["duplicate", "unreadable"])), False)))
+                                                   value_set=pa.array(["duplicate", "unreadable", "timeout"])), False)))
     idx = pc.indices_nonzero(keep).to_pylist()
+    if not idx:
+        return {}
     shas = previous["source_sha256"].take(idx).to_pylist()
     return {sha: i for sha, i in zip(shas, idx) if sha is not None}
 
@@ -71,18 +79,17 @@ def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: p
     reuse: list[tuple[int, dict]] = []  # (previous row index, inventory row)
     todo: list[tuple[str, dict]] = []
     order: dict[str, int] = {}
-    seen: dict[str, str] = {}
     known = _reusable(previous)
     for k, inv in enumerate(inventory_rows):
         order[inv["source_file"]] = k
         sha = inv["source_sha256"]
         if inv["read_error"]:
-            decided.append({**_base_row(inv), "reject_reason": "unreadable", "reject_detail": inv["read_error"]})
-        elif sha in seen:
+            decided.append({**_base_row(inv), "reject_reason": inv["read_reason"] or "unreadable",
+                            "reject_detail": inv["read_error"]})
+        elif inv["duplicate_of"]:  # found over every year: an undated copy in another year folder is one too
             decided.append({**_base_row(inv), "report_id": report_id_for(sha), "reject_reason": "duplicate",
-                            "reject_detail": f"same bytes as {seen[sha]}"})
+                            "reject_detail": f"same bytes as {inv['duplicate_of']}"})
         else:
-            seen[sha] = inv["source_file"]
             if sha in known:
                 reuse.append((known[sha], inv))
             else:
@@ -95,7 +102,7 @@ def normalize_files(raw_dir: str | Path, inventory_rows: list[dict], previous: p
         parts.append(_with_paths(previous.take([i for i, _ in reuse]), [inv for _, inv in reuse]))
     table = pa.concat_tables(parts)
     positions = [order[f] for f in table["source_file"].to_pylist()]
-    return table.take(pc.sort_indices(pa.array(positions))), len(reuse)
+    return table.take(pc.sort_indices(pa.array(positions, pa.int64()))), len(reuse)
 
 
 def _with_paths(rows: pa.Table, invs: list[dict]) -> pa.Table:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 
 from ..core import schema
 from . import storage
@@ -80,3 +81,18 @@ class Publisher:
                                             rej.cast(schema.TABLE_SCHEMAS["rejects"]), self.year))
         self.result.paths.extend(p for p in storage.commit(pending) if p)
         return self.result
+
+
+def years_on_record(curated: str | Path, quarantine: str | Path, staging: str | Path | None) -> set[str]:
+    """Every year something was published or staged for: a year whose inputs are all gone is among them and
+    must be run again, so that it is unpublished (curated = current inputs)."""
+    years = {y for root in (curated, quarantine) for t in schema.FACT_TABLES for y in storage.list_partitions(root, t)}
+    if staging is not None:
+        years |= set(storage.list_partitions(storage.join(staging, "raw_inventory"), "raw_inventory"))
+    fs, base = storage.resolve(storage.join(quarantine, "rejects"))
+    if fs.get_file_info(base).type == pafs.FileType.Directory:
+        for f in fs.get_file_info(pafs.FileSelector(base)):
+            name = f.path.rsplit("/", 1)[-1]
+            if name.startswith("rejects-") and name.endswith(".parquet"):
+                years.add(name[len("rejects-"):-len(".parquet")])
+    return years

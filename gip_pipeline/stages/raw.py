@@ -7,7 +7,6 @@ only the fallback. Files whose year cannot be told at all land in the partition 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
@@ -28,11 +27,17 @@ def folder_year(rel_path: str) -> int | None:
     return None
 
 
+MAX_RAW_BYTES = 512 * 1024 * 1024  # larger files are rejects `too_large`, never read into memory
+
+
 def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
-    """(year, source) where source is 'title', 'statistics_period' or 'folder'."""
+    """(year, source) where source is 'title', 'statistics_period' or 'folder'.
+
+    Best effort: whatever converting the file raises here, the folder year stands, and the normalization stage
+    reads the file again and rejects it with the reason that fits."""
     try:
         text = to_text(data, rel_path).text  # HTML/PDF/DOCX converted (kept in memory for the next stage)
-    except DecodeError:
+    except Exception:  # noqa: BLE001 — one file's failure must not stop the inventory
         text = ""
     head = to_simplified(text[:4000]) if text else ""
     lines = head.split("\n")
@@ -44,48 +49,41 @@ def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
 
 
 def list_raw_files(raw_dir: str | Path) -> list[Path]:
-    """Every regular file below a local raw folder, hidden ones excluded, in a stable order."""
+    """Every regular file below a local raw folder, in a stable order."""
     raw_dir = Path(raw_dir)
-    return [raw_dir / f.rel for f in location.list_files(raw_dir)]
+    return [raw_dir / f.rel for f in location.list_files(raw_dir) if f.problem is None]
 
 
-def inventory_row(raw_dir: str | Path, rel: str) -> dict:
-    """One raw file: sha256, size and the report year read from its own text (the partition it belongs to)."""
-    try:
-        data = location.read_bytes(raw_dir, rel)
-    except OSError as exc:
-        fy = folder_year(rel)
-        return {"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
-                "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
-                "read_error": f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"}
-    year, source = detect_year(data, rel)
-    return {"source_file": rel, "source_sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data),
-            "detected_year": year, "year_source": source,
-            "partition": str(year) if year is not None else UNDATED, "read_error": None}
-
-
-def irregular_entries(raw_dir: str | Path) -> list[str]:
-    """Entries of a local raw folder that are not regular files (broken links, FIFOs, sockets): listed so that
-    every input is accounted for, never opened (a FIFO would block the run)."""
-    if not location.is_local(raw_dir):
-        return []
-    base = location.local_path(raw_dir)
-    out = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(dirpath) / name
-            if not name.startswith(".") and not path.is_file():
-                out.append(path.relative_to(base).as_posix())
-    return sorted(out)
-
-
-def _irregular_row(rel: str) -> dict:
+def _unread_row(rel: str, reason: str, detail: str) -> dict:
     fy = folder_year(rel)
     return {"source_file": rel, "source_sha256": None, "size_bytes": None, "detected_year": fy,
             "year_source": "folder" if fy else None, "partition": str(fy) if fy else UNDATED,
-            "read_error": "not a regular file (a broken link, a FIFO or a device)", "mtime_ns": None,
-            "parser_version": schema.PARSER_VERSION}
+            "read_error": detail, "read_reason": reason, "duplicate_of": None}
+
+
+def read_input(raw_dir: str | Path, rel: str) -> bytes:
+    """The bytes of one input, at most `MAX_RAW_BYTES` (`location.TooLarge` beyond)."""
+    return location.read_bytes(raw_dir, rel, MAX_RAW_BYTES)
+
+
+def inventory_row(raw_dir: str | Path, rel: str) -> dict:
+    """One raw file: sha256, size and the report year read from its own text (the partition it belongs to).
+    Never raises: a file that cannot be read is a row with `read_reason` (a reject of the next stage)."""
+    try:
+        data = read_input(raw_dir, rel)
+    except location.TooLarge as exc:
+        return _unread_row(rel, "too_large", f"file of {exc.strerror}")
+    except OSError as exc:
+        return _unread_row(rel, "unreadable", f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        year, source = detect_year(data, rel)
+        sha = hashlib.sha256(data).hexdigest()
+    except Exception as exc:  # noqa: BLE001 — a bug of ours costs this file, never the run
+        return _unread_row(rel, "internal_error", f"inventory: {type(exc).__name__}: {exc}"[:500])
+    return {"source_file": rel, "source_sha256": sha, "size_bytes": len(data),
+            "detected_year": year, "year_source": source,
+            "partition": str(year) if year is not None else UNDATED, "read_error": None, "read_reason": None,
+            "duplicate_of": None}
 
 
 def _inventory_chunk(job: list[tuple[str, str]]) -> list[dict]:
@@ -124,6 +122,9 @@ def inventory(raw_dir: str | Path, staging: str | Path | None = None, counts: di
     rows: dict[str, dict] = {}
     todo = []
     for f in files:
+        if f.problem is not None:
+            rows[f.rel] = _unread_row(f.rel, "unreadable", f.problem)
+            continue
         hit = staged.get((f.rel, f.size, f.mtime_ns))
         seen = _SEEN.get((str(raw_dir), f.rel, f.size, f.mtime_ns))
         if hit is not None:
@@ -132,7 +133,7 @@ def inventory(raw_dir: str | Path, staging: str | Path | None = None, counts: di
             sha, year, source = seen
             rows[f.rel] = {"source_file": f.rel, "source_sha256": sha, "size_bytes": f.size, "detected_year": year,
                            "year_source": source, "partition": str(year) if year is not None else UNDATED,
-                           "read_error": None}
+                           "read_error": None, "read_reason": None}
         else:
             todo.append(f)
     for f, row in zip(todo, (r for part in pool.map_chunks(_inventory_chunk, [(str(raw_dir), f.rel) for f in todo],
@@ -144,13 +145,16 @@ def inventory(raw_dir: str | Path, staging: str | Path | None = None, counts: di
             _SEEN[(str(raw_dir), f.rel, f.size, f.mtime_ns)] = (row["source_sha256"], row["detected_year"],
                                                                  row["year_source"])
     if counts is not None:
-        counts.update(read=len(todo), cache=len(files) - len(todo))
+        counts.update(read=len(todo), cache=sum(f.problem is None for f in files) - len(todo))
     out = []
-    for f in files:
-        row = rows[f.rel]
-        out.append({**row, "mtime_ns": f.mtime_ns, "parser_version": schema.PARSER_VERSION})
-    out += [_irregular_row(rel) for rel in irregular_entries(raw_dir)]
-    return sorted(out, key=lambda r: r["source_file"])
+    first: dict[str, str] = {}  # sha256 -> the first file with those bytes, over every year
+    for f in files:  # sorted by path
+        row = {**rows[f.rel], "mtime_ns": f.mtime_ns, "parser_version": schema.PARSER_VERSION}
+        sha = row["source_sha256"]
+        owner = f.rel if sha is None else first.setdefault(sha, f.rel)
+        row["duplicate_of"] = owner if owner != f.rel else None
+        out.append(row)
+    return out
 
 
 def partitions_in(raw_dir: str | Path, staging: str | Path | None = None) -> list[str]:
