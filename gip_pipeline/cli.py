@@ -92,20 +92,18 @@ def run(args: argparse.Namespace) -> int:
     failed: list[str] = []
     print(f"gip: {len(years)} year(s) from {raw}: {', '.join(years)}")
     done = 0
-    for batch in _batches(instance.get_dynamic_partitions(REPORT_YEARS.name), years):
+    queue = _batches(instance.get_dynamic_partitions(REPORT_YEARS.name), years)
+    while queue:
+        batch = queue.pop(0)
         tb = time.perf_counter()
         print(f"gip: running {batch[0] if len(batch) == 1 else f'{batch[0]} … {batch[-1]}'} "
               f"({len(batch)} year(s) in one run) …", flush=True)
-        range_tags = {"dagster/asset_partition_range_start": batch[0],
-                      "dagster/asset_partition_range_end": batch[-1]}
-        result = job.execute_in_process(
-            partition_key=batch[0] if len(batch) == 1 else None, tags=None if len(batch) == 1 else range_tags,
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-        counts: dict[str, dict[str, int]] = {}
-        for mat in result.asset_materializations_for_node("fact_tables"):
-            if all(k in mat.metadata for k in totals):
-                counts[mat.partition or batch[0]] = {k: int(mat.metadata[k].value) for k in totals}
+        result, counts = _execute(job, instance, batch, totals)
+        if not result.success and len(batch) > 1:
+            # a failure that one year causes must not cost the others: each year again, in a run of its own
+            print(f"gip: run {result.run_id} failed; running its {len(batch)} years one by one", flush=True)
+            queue[:0] = [[year] for year in batch]
+            continue
         for year in batch:
             done += 1
             if not result.success or year not in counts:
@@ -127,6 +125,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"gip: {len(failed)} year(s) failed: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _execute(job, instance, batch: list[str], totals: dict) -> tuple:
+    """One Dagster run over `batch` (consecutive years); (result, year -> the fact_tables counts)."""
+    range_tags = {"dagster/asset_partition_range_start": batch[0], "dagster/asset_partition_range_end": batch[-1]}
+    result = job.execute_in_process(
+        partition_key=batch[0] if len(batch) == 1 else None, tags=None if len(batch) == 1 else range_tags,
+        instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    counts: dict[str, dict[str, int]] = {}
+    for mat in result.asset_materializations_for_node("fact_tables"):
+        if all(k in mat.metadata for k in totals):
+            counts[mat.partition or batch[0]] = {k: int(mat.metadata[k].value) for k in totals}
+    return result, counts
 
 
 def _batches(instance_keys: list[str], wanted: list[str]) -> list[list[str]]:

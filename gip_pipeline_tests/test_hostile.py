@@ -202,3 +202,20 @@ def test_bytes_parsed_are_the_bytes_hashed(tmp_path):
     assert row["text"] is None
     again, _ = normalize_files(raw, inventory(raw))  # the next run reads it
     assert again["reject_reason"].to_pylist() == [None]
+
+
+def test_a_year_that_fails_costs_only_itself(tmp_path):
+    """A multi-year run that fails is run again year by year: the years that can be published are."""
+    raw = tmp_path / "raw"
+    for year, prefix in (("2022", "000"), ("2023", "002")):
+        (raw / year).mkdir(parents=True)
+        seed = next(s for s in SEED_FILES if s.name.startswith(prefix))
+        shutil.copy(seed, raw / year / seed.name)
+    blocker = tmp_path / "staging" / "raw_inventory" / "raw_inventory" / "year=2022"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the year's folder must go: every write of 2022 fails")
+    proc = run_cli(tmp_path, raw)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "running its 2 years one by one" in proc.stdout
+    assert "2022: FAILED" in proc.stdout and "2023: 1 input(s) → 1 curated" in proc.stdout
+    assert [p.parent.name for p in (tmp_path / "curated" / "reports").glob("*/*.parquet")] == ["year=2023"]
