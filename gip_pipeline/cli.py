@@ -17,27 +17,54 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+_EPILOG = """exit status:
+  0  every year ran (quarantined and rejected inputs are results, not failures)
+  1  a run failed, or a year's publish was blocked by the schema gate (the failing years are named)
+  2  bad arguments, or the raw folder does not exist
+
+environment:
+  GIP_DATA_DIR      the data folder (raw/, curated/, quarantine/, staging/); default: the repository's data/
+  GIP_WORKERS       processes of the inventory, normalize, parse and gate steps (default: one per core)
+  GIP_GATE_REPORTS  reports gated and published at a time (default 4000: memory is bounded by it)
+  GIP_LOCK_DIR      where the per-year locks live (default: <staging>/.locks); GIP_LOCK_TIMEOUT fails instead of waiting
+  GIP_REPORTS_DIR   where the quality pages are written (default: reports/ beside the curated folder)
+  GIP_GX_DATA_DOCS  1: also build the Great Expectations Data Docs (as --data-docs)
+  DAGSTER_HOME      the Dagster instance (default: the repository's .dagster_home, SQLite, telemetry off)
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     from .settings import default_data_dir  # light: no dagster import on the start-up path
 
     data = default_data_dir()
-    p = argparse.ArgumentParser(prog="gip", description="Government information-disclosure annual reports → Parquet")
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="gip", description="Government information-disclosure annual reports → Parquet",
+                                epilog=_EPILOG, formatter_class=fmt, allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the pipeline (raw → normalized → parsed → gated Parquet)")
-    run.add_argument("--raw-dir", type=Path, default=data / "raw")
-    run.add_argument("--curated-dir", type=Path, default=data / "curated")
-    run.add_argument("--quarantine-dir", type=Path, default=data / "quarantine")
+    run = sub.add_parser("run", help="run the pipeline (raw → normalized → parsed → gated Parquet)", epilog=_EPILOG,
+                         formatter_class=fmt, allow_abbrev=False)
+    run.add_argument("--raw-dir", type=Path, default=data / "raw",
+                     help="the reports as published, flat or in <year>/ folders (default: %(default)s)")
+    run.add_argument("--curated-dir", type=Path, default=data / "curated",
+                     help="Parquet of the reports that pass every hard gate (default: %(default)s)")
+    run.add_argument("--quarantine-dir", type=Path, default=data / "quarantine",
+                     help="Parquet of the quarantined reports, and the rejects (default: %(default)s)")
     run.add_argument("--staging-dir", type=Path, default=None,
                      help="intermediate Parquet between stages (default: <curated-dir>/../staging)")
     run.add_argument("--data-docs", action="store_true",
                      help="also build the Great Expectations Data Docs (about 10 s more per year)")
     run.add_argument("--year", action="append", default=[], metavar="Y",
                      help="only these report years (repeatable); default: every year found in the raw folder")
-    sql = sub.add_parser("sql", help="DuckDB over the published Parquet: views, wide and metrics views (issue 5)")
+    sql = sub.add_parser("sql", help="DuckDB over the published Parquet: tables, wide and metrics views",
+                         epilog=_EPILOG, formatter_class=fmt, allow_abbrev=False)
     sql.add_argument("--curated-dir", type=Path, default=data / "curated",
-                     help="the database file gip.duckdb is (re)written in its parent folder")
+                     help="the published Parquet; the database gip.duckdb lives in its parent (default: %(default)s)")
     sql.add_argument("--quarantine-dir", type=Path, default=None, help="default: <curated-dir>/../quarantine")
-    sql.add_argument("-c", "--command", dest="command_sql", default=None, help="run these SQL statements, print the results and exit")
+    sql.add_argument("-c", "--command", dest="command_sql", default=None,
+                     help="run these SQL statements, print the results and exit")
+    sql.add_argument("--write", action="store_true",
+                     help="(re)write the views first (gip run does it after every run); without it the database "
+                          "is opened read-only, so any number of `gip sql` can run at once")
     return p
 
 
@@ -176,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         from .bi.shell import main as sql_main
 
         return sql_main(args.curated_dir, args.quarantine_dir or args.curated_dir.resolve().parent / "quarantine",
-                        args.command_sql)
+                        args.command_sql, write=args.write)
     return 2
 
 

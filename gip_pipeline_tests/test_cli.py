@@ -82,3 +82,44 @@ def test_rerun_replaces_a_year_and_keeps_others(cli_output, mixed_run):
 
 def test_bad_raw_dir_is_a_usage_error(tmp_path):
     assert main(["run", "--raw-dir", str(tmp_path / "missing")]) == 2
+
+
+def test_help_names_options_defaults_exit_codes_and_environment(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for needle in ("--raw-dir", "default:", "exit status:", "GIP_WORKERS", "GIP_DATA_DIR", "DAGSTER_HOME"):
+        assert needle in out, needle
+    assert "issue" not in out
+
+
+def test_abbreviated_options_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--raw", str(tmp_path)])
+    assert exit_.value.code == 2
+
+
+def _sql(tmp: Path, *args: str, stdin: str | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "gip_pipeline.cli", "sql", "--curated-dir", str(tmp / "curated"),
+                             *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sql_readers_run_at_once_and_the_line_shell_quits(cli_output):
+    _, _, tmp = cli_output
+    query = "SELECT count(*) AS n FROM reports; SELECT count(*) AS held FROM quarantine_reports;"
+    n = len(pl.read_parquet(sorted((tmp / "curated").glob("reports/year=*/*.parquet"))))
+    shell = _sql(tmp)  # an open interactive session holds the database while two others query it
+    shell.stdin.write(".tables\nSELECT 1 +\n")  # a statement left open: .quit must still quit
+    shell.stdin.flush()
+    readers = [_sql(tmp, "-c", query) for _ in range(2)]
+    for r in readers:
+        out, err = r.communicate(timeout=120)
+        assert r.returncode == 0, err
+        assert out.splitlines() == ["n", "-", str(n), "(1 row)", "held", "----", "1   ", "(1 row)"]
+    out, err = shell.communicate(".quit\n", timeout=120)
+    assert shell.returncode == 0, err
+    assert "(read-only)" in out and "applications_wide" in out.split("dot commands")[-1]  # .tables listed them

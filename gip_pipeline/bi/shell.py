@@ -62,15 +62,58 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def main(curated: Path, quarantine: Path, command: str | None) -> int:
+def _connect(curated: Path, quarantine: Path, write: bool):
+    """A connection to `<data>/gip.duckdb` with every view: read-only (shared by any number of readers) unless
+    `write` or the file has no views yet, then the views are (re)written first."""
+    import duckdb
+
+    from . import views
+
+    data_dir = curated.resolve().parent
+    db = data_dir / views.DB_FILE
+    if not write and db.exists():
+        con = duckdb.connect(str(db), read_only=True)
+        if con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0]:
+            con.execute(f"SET file_search_path = '{data_dir.as_posix()}'")
+            return con
+        con.close()
+    views.build(data_dir, curated, quarantine).close()
+    con = duckdb.connect(str(db), read_only=not write)
+    con.execute(f"SET file_search_path = '{data_dir.as_posix()}'")
+    return con
+
+
+HELP = """statements end with ';'. dot commands: .tables (the views), .schema VIEW (its columns), .help, .quit"""
+
+
+def dot_command(con, line: str, out=sys.stdout) -> bool:
+    """Run one dot command of the line shell; False when it asks to quit."""
+    word, _, arg = line.strip().partition(" ")
+    if word in (".quit", ".exit", ".q", "\\q"):
+        return False
+    if word == ".tables":
+        names = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+        print("  ".join(n for (n,) in names), file=out)
+    elif word == ".schema" and arg.strip():
+        cur = con.execute("SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = ? "
+                          "ORDER BY column_index", [arg.strip()])
+        print(format_result(cur.description, cur.fetchall()), file=out)
+    elif word == ".help":
+        print(HELP, file=out)
+    else:
+        print(f"unknown command {word}; {HELP}", file=out)
+    return True
+
+
+def main(curated: Path, quarantine: Path, command: str | None, write: bool = False) -> int:
     import duckdb
 
     from . import views
 
     data_dir = curated.resolve().parent
     try:
-        con = views.build(data_dir, curated, quarantine)
-    except duckdb.IOException as exc:
+        con = _connect(curated, quarantine, write)
+    except duckdb.Error as exc:
         print(f"gip sql: cannot open {data_dir / views.DB_FILE}: {exc}", file=sys.stderr)
         return 1
     if command:
@@ -83,20 +126,24 @@ def main(curated: Path, quarantine: Path, command: str | None) -> int:
     db = data_dir / views.DB_FILE
     names = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1")
              .fetchall()]
-    print(f"gip sql: {db}\nviews: {', '.join(names)}")
+    print(f"gip sql: {db}{'' if write else ' (read-only)'}\nviews: {', '.join(names)}")
     cli = shutil.which("duckdb")
     if cli and sys.stdin.isatty():
         con.close()
-        return subprocess.call([cli, str(db), "-cmd", f"SET file_search_path = '{data_dir.as_posix()}'"])
-    print("end statements with ';', quit with .quit or Ctrl-D")
+        return subprocess.call([cli, str(db), *([] if write else ["-readonly"]),
+                                "-cmd", f"SET file_search_path = '{data_dir.as_posix()}'"])
+    print(HELP)
     buf = ""
     while True:
         try:
             line = input("gip> " if not buf else "...> ")
         except EOFError:
             break
-        if not buf and line.strip() in (".quit", ".exit", "\\q"):
-            break
+        if line.strip().startswith((".", "\\q")):  # a dot command, even in the middle of a statement
+            buf = ""
+            if not dot_command(con, line):
+                break
+            continue
         buf += line + "\n"
         if buf.strip().endswith(";"):
             try:
