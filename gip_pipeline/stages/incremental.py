@@ -27,7 +27,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..core import schema
-from . import pool, storage
+from . import integrity, pool, storage
 from .chunks import Cutter, by_report, stream
 from .location import resolve
 from .parsed import PARSED_TABLES, parse_normalized
@@ -54,7 +54,10 @@ class Previous:
 
 
 def previous_from_files(root: str | Path, year: str) -> Previous | None:
-    """The year's staged parse, or None when there is none or a table's schema is not the current one."""
+    """The year's staged parse, or None when there is none, when its files are not those its stamp records
+    (deleted, truncated, changed: `integrity`) or when a table's schema is not the current one."""
+    if integrity.damage(root, year, STAGED_TABLES):
+        return None
     for name in STAGED_TABLES:
         fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
         if fs.get_file_info(path).type != pafs.FileType.File:
