@@ -57,13 +57,30 @@ def year_scope(paths: GipPaths, year: str):
         yield
 
 
-def require_intact(root: str, year: str, tables: tuple[str, ...], asset: str) -> None:
-    """Stop the year when staged files it needs as input are not what their stage committed (`stages.integrity`):
-    nothing of the year is published from them. Materializing `asset` again (a `gip run` does) rebuilds them."""
-    problem = integrity.damage(root, year, tables)
+def require_intact(root: str, year: str, tables: tuple[str, ...], asset: str) -> dict[str, str | None]:
+    """The sha256 of each of the staged `tables` of the year (None: no file), which the year needs as input.
+    Stops the year when they are not what their stage committed (`stages.integrity`): nothing of the year is
+    published from them. Materializing `asset` again (a `gip run` does) rebuilds them."""
+    digests, problem = integrity.verify(root, year, tables)
     if problem:
         raise dg.Failure(description=f"year {year}: staged {problem}; materialize {asset} (and what follows) again "
                                      "to rebuild it", metadata={"damaged": problem})
+    return digests
+
+
+def damaged_cache(context: dg.AssetExecutionContext, root: str, year: str, tables: tuple[str, ...]
+                  ) -> tuple[bool, str]:
+    """(usable, what is wrong) of a stage's own staged files of the year, which it reuses as a cache: not usable
+    when they are not what the stage committed (`stages.integrity`), or never staged. Damage is logged (and goes
+    into the metadata): the stage derives the year again from its inputs."""
+    problem = integrity.damage(root, year, tables)
+    if problem is None:
+        return True, ""
+    if (integrity.read_stamp(root, year) is None
+                           and not any(integrity.exists(root, t, year) for t in tables)):
+        return False, ""  # never staged
+    context.log.warning(f"year {year}: staged {problem}: not reused, derived again from its inputs")
+    return False, problem
 
 
 def record(context: dg.AssetExecutionContext, year: str, metadata: dict) -> None:
@@ -103,8 +120,8 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
         with year_scope(paths, year):
             require_intact(_stage(paths, "raw_inventory"), year, ("raw_inventory",), "raw_report_inventory")
             inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
-            damaged = integrity.damage(root, year, ("normalized_reports",))  # a damaged cache: normalize it all
-            previous = None if damaged else storage.read_partition(root, "normalized_reports", year)
+            usable, damaged = damaged_cache(context, root, year, ("normalized_reports",))
+            previous = storage.read_partition(root, "normalized_reports", year) if usable else None
             table, reused = normalize_files(paths.raw, inv, previous)
             integrity.write_partitions(root, year, {"normalized_reports": table})
         rejected = table.num_rows - table["reject_reason"].null_count
@@ -112,7 +129,7 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
         record(context, year, {
             "dagster/row_count": table.num_rows, "dagster/column_schema": _schema_meta("normalized_reports"),
             "decoded": table.num_rows - rejected, "not_decoded": rejected, "reused_unchanged": reused,
-            "traditional": scripts.count("traditional"),
+            "traditional": scripts.count("traditional"), "damaged_staging_rebuilt": damaged,
             "encodings": ", ".join(sorted({e for e in table["encoding"].to_pylist() if e})) or "-",
             "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
@@ -131,7 +148,8 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
         with year_scope(paths, year):
             require_intact(_stage(paths, "normalized_reports"), year, ("normalized_reports",), "normalized_reports")
             normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year)
-            previous = previous_from_files(root, year)  # None when damaged: everything is parsed again
+            usable, damaged = damaged_cache(context, root, year, STAGED_TABLES)  # else everything is parsed again
+            previous = previous_from_files(root, year, verified=True) if usable else None
             plan_ = plan(normalized, previous)
             warned: list[dict] = []
             n_warned = 0
@@ -164,7 +182,7 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
             "dagster/row_count": rows.get("reports", 0), "dagster/column_schema": _schema_meta("reports"),
             "reports": rows.get("reports", 0), "rejects": rows.get("rejects", 0),
             "parsed": counts.parsed, "skipped_unchanged": counts.skipped_unchanged,
-            "staged_unchanged": reports is not None,
+            "staged_unchanged": reports is not None, "damaged_staging_rebuilt": damaged,
             "reports_with_warnings": n_warned,
             "parse_warnings": dg.MetadataValue.md(_warnings_md(warned, n_warned)),
             **{f"rows_{name}": rows.get(name, 0) for name in STAGED_TABLES},
@@ -243,9 +261,7 @@ def _gate_inputs(paths: GipPaths, year: str) -> tuple[str, bool]:
     damaged is read as absent (its cross-year rows not assessable) and the digest says so, so the year is gated
     again once that year is rebuilt."""
     root = _stage(paths, "parsed")
-    own, problem = integrity.verify(root, year, STAGED_TABLES)
-    if problem:
-        require_intact(root, year, STAGED_TABLES, "parsed_reports")
+    own = require_intact(root, year, STAGED_TABLES, "parsed_reports")
     require_intact(_stage(paths, "raw_inventory"), year, ("raw_inventory",), "raw_report_inventory")
     prev, prev_ok = {}, True
     if year.isdigit():

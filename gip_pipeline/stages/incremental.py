@@ -53,10 +53,11 @@ class Previous:
     batches: Callable[[str], Iterator[pa.RecordBatch]]  # staged table -> its record batches, in staged order
 
 
-def previous_from_files(root: str | Path, year: str) -> Previous | None:
+def previous_from_files(root: str | Path, year: str, verified: bool = False) -> Previous | None:
     """The year's staged parse, or None when there is none, when its files are not those its stamp records
-    (deleted, truncated, changed: `integrity`) or when a table's schema is not the current one."""
-    if integrity.damage(root, year, STAGED_TABLES):
+    (deleted, truncated, changed: `integrity`; `verified`: the caller checked) or when a table's schema is not
+    the current one."""
+    if not verified and integrity.damage(root, year, STAGED_TABLES):
         return None
     for name in STAGED_TABLES:
         fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
