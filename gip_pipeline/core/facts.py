@@ -43,8 +43,8 @@ def _count_problem(what: str, cell: Cell) -> str | None:
     if cell.value is None or count_value(cell.value) is not None:
         return None
     shown = cell.raw if cell.raw is not None else cell.value
-    if isinstance(cell.value, float) and not cell.value.is_integer():
-        why = "is not a whole number"
+    if isinstance(cell.value, float):
+        why = "is too large to read exactly" if cell.value.is_integer() else "is not a whole number"
     else:
         why = "does not fit a 64-bit count"
     return f"{what}: '{shown}' {why}; a count must be one, left null"
