@@ -76,8 +76,7 @@ def damaged_cache(context: dg.AssetExecutionContext, root: str, year: str, table
     problem = integrity.damage(root, year, tables)
     if problem is None:
         return True, ""
-    if (integrity.read_stamp(root, year) is None
-                           and not any(integrity.exists(root, t, year) for t in tables)):
+    if integrity.read_stamp(root, year) is None and not any(integrity.exists(root, t, year) for t in tables):
         return False, ""  # never staged
     context.log.warning(f"year {year}: staged {problem}: not reused, derived again from its inputs")
     return False, problem
@@ -227,10 +226,11 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
             jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year, reuse[year], cross[year])
                     for year, _, _ in todo]
             for (year, inputs, stamp), done in zip(todo, pool.map_chunks(_gate_years, jobs, chunk=1)):
+                pending = done[0].pop("pending")
+                metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])  # raises: unbalanced
                 # the workers wrote the year's files aside; this process, which holds the year's lock, moves them
                 # into place: a worker that outlived a killed parent could never publish without the lock
-                storage.commit(done[0].pop("pending"))
-                metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])
+                storage.commit(pending)
                 metadata[year]["unchanged"] = False
                 write_text(stamp, dg.serialize_value({
                     "inputs": inputs, "outputs": _published_digest(paths, year), "code": _gate_code_digest(),
