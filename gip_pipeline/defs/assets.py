@@ -14,7 +14,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from ..core import schema
-from ..stages import storage
+from ..stages import integrity, storage
 from ..stages.fingerprint import digest_files, read_text, write_text
 from ..stages.incremental import STAGED_TABLES, iter_parsed, ledger_of, plan, previous_from_files, unchanged_inputs
 from ..stages.locking import year_lock
@@ -57,6 +57,31 @@ def year_scope(paths: GipPaths, year: str):
         yield
 
 
+def require_intact(root: str, year: str, tables: tuple[str, ...], asset: str) -> dict[str, str | None]:
+    """The sha256 of each of the staged `tables` of the year (None: no file), which the year needs as input.
+    Stops the year when they are not what their stage committed (`stages.integrity`): nothing of the year is
+    published from them. Materializing `asset` again (a `gip run` does) rebuilds them."""
+    digests, problem = integrity.verify(root, year, tables)
+    if problem:
+        raise dg.Failure(description=f"year {year}: staged {problem}; materialize {asset} (and what follows) again "
+                                     "to rebuild it", metadata={"damaged": problem})
+    return digests
+
+
+def damaged_cache(context: dg.AssetExecutionContext, root: str, year: str, tables: tuple[str, ...]
+                  ) -> tuple[bool, str]:
+    """(usable, what is wrong) of a stage's own staged files of the year, which it reuses as a cache: not usable
+    when they are not what the stage committed (`stages.integrity`), or never staged. Damage is logged (and goes
+    into the metadata): the stage derives the year again from its inputs."""
+    problem = integrity.damage(root, year, tables)
+    if problem is None:
+        return True, ""
+    if integrity.read_stamp(root, year) is None and not any(integrity.exists(root, t, year) for t in tables):
+        return False, ""  # never staged
+    context.log.warning(f"year {year}: staged {problem}: not reused, derived again from its inputs")
+    return False, problem
+
+
 def record(context: dg.AssetExecutionContext, year: str, metadata: dict) -> None:
     """The year's metadata on the year's materialization (one per partition, also in a multi-year run)."""
     context.add_asset_metadata(metadata, partition_key=year)
@@ -71,8 +96,8 @@ def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> 
     for year in context.partition_keys:
         rows = [r for r in everything if r["partition"] == year]
         with year_scope(paths, year):
-            storage.write_partition(_stage(paths, "raw_inventory"), "raw_inventory", year,
-                                    storage.to_table(rows, "raw_inventory"))
+            integrity.write_partitions(_stage(paths, "raw_inventory"), year,
+                                       {"raw_inventory": storage.to_table(rows, "raw_inventory")})
         context.log.info(f"{len(rows)} raw file(s) for {year} under {paths.raw}")
         record(context, year, {
             "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("raw_inventory"),
@@ -92,15 +117,18 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
     for year in context.partition_keys:
         t0 = time.perf_counter()
         with year_scope(paths, year):
+            require_intact(_stage(paths, "raw_inventory"), year, ("raw_inventory",), "raw_report_inventory")
             inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
-            table, reused = normalize_files(paths.raw, inv, storage.read_partition(root, "normalized_reports", year))
-            storage.write_partition(root, "normalized_reports", year, table)
+            usable, damaged = damaged_cache(context, root, year, ("normalized_reports",))
+            previous = storage.read_partition(root, "normalized_reports", year) if usable else None
+            table, reused = normalize_files(paths.raw, inv, previous)
+            integrity.write_partitions(root, year, {"normalized_reports": table})
         rejected = table.num_rows - table["reject_reason"].null_count
         scripts = table["script"].to_pylist()
         record(context, year, {
             "dagster/row_count": table.num_rows, "dagster/column_schema": _schema_meta("normalized_reports"),
             "decoded": table.num_rows - rejected, "not_decoded": rejected, "reused_unchanged": reused,
-            "traditional": scripts.count("traditional"),
+            "traditional": scripts.count("traditional"), "damaged_staging_rebuilt": damaged,
             "encodings": ", ".join(sorted({e for e in table["encoding"].to_pylist() if e})) or "-",
             "seconds": round(time.perf_counter() - t0, 3)})
     return dg.MaterializeResult()
@@ -117,8 +145,10 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
     for year in context.partition_keys:
         t0 = time.perf_counter()
         with year_scope(paths, year):
+            require_intact(_stage(paths, "normalized_reports"), year, ("normalized_reports",), "normalized_reports")
             normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year)
-            previous = previous_from_files(root, year)
+            usable, damaged = damaged_cache(context, root, year, STAGED_TABLES)  # else everything is parsed again
+            previous = previous_from_files(root, year, verified=True) if usable else None
             plan_ = plan(normalized, previous)
             warned: list[dict] = []
             n_warned = 0
@@ -140,7 +170,7 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
                 pending = [w.finish() for w in writers.values()]
                 reports = None
             del normalized
-            storage.commit(pending)
+            integrity.commit(root, year, pending, STAGED_TABLES)  # with the stamp the next reader checks
         if reports is not None:
             with_warnings = reports.filter(pc.greater(pc.list_value_length(reports["warnings"]), 0))
             n_warned = with_warnings.num_rows
@@ -151,7 +181,7 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
             "dagster/row_count": rows.get("reports", 0), "dagster/column_schema": _schema_meta("reports"),
             "reports": rows.get("reports", 0), "rejects": rows.get("rejects", 0),
             "parsed": counts.parsed, "skipped_unchanged": counts.skipped_unchanged,
-            "staged_unchanged": reports is not None,
+            "staged_unchanged": reports is not None, "damaged_staging_rebuilt": damaged,
             "reports_with_warnings": n_warned,
             "parse_warnings": dg.MetadataValue.md(_warnings_md(warned, n_warned)),
             **{f"rows_{name}": rows.get(name, 0) for name in STAGED_TABLES},
@@ -172,13 +202,14 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     checks: dict[str, dict] = {}
     metadata: dict[str, dict] = {}
     todo: list[tuple[str, str, str]] = []  # (year, inputs digest, stamp)
+    cross: dict[str, bool] = {}  # year -> its previous year's staged parse is intact (the cross-year check reads it)
     reuse: dict[str, bool] = {}  # year -> its published verdicts of unchanged reports may be kept
     t0 = time.perf_counter()
     with ExitStack() as locks:
         for year in sorted(context.partition_keys):  # one order for every run: no two runs wait on each other
             locks.enter_context(year_scope(paths, year))
         for year in context.partition_keys:
-            inputs, stamp = _gate_inputs_digest(paths, year), _stamp_location(paths, year)
+            (inputs, cross[year]), stamp = _gate_inputs(paths, year), _stamp_location(paths, year)
             unchanged = _unchanged_publish(paths, year, inputs, stamp)
             if unchanged is None:
                 todo.append((year, inputs, stamp))
@@ -192,10 +223,14 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
             from ..stages import gate  # noqa: F401  GX imported once, here, before the workers fork
             from ..stages import pool
 
-            jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year, reuse[year])
+            jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year, reuse[year], cross[year])
                     for year, _, _ in todo]
             for (year, inputs, stamp), done in zip(todo, pool.map_chunks(_gate_years, jobs, chunk=1)):
-                metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])
+                pending = done[0].pop("pending")
+                metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])  # raises: unbalanced
+                # the workers wrote the year's files aside; this process, which holds the year's lock, moves them
+                # into place: a worker that outlived a killed parent could never publish without the lock
+                storage.commit(pending)
                 metadata[year]["unchanged"] = False
                 write_text(stamp, dg.serialize_value({
                     "inputs": inputs, "outputs": _published_digest(paths, year), "code": _gate_code_digest(),
@@ -219,15 +254,30 @@ def _stamp_location(paths: GipPaths, year: str) -> str:
     return storage.join(paths.staging, "fact_tables_stamps", f"year={year}.json")
 
 
-def _gate_inputs_digest(paths: GipPaths, year: str) -> str:
-    """The year's staged rows, the previous year's (cross-year checks), the input count, and the gate's code."""
+def _gate_inputs(paths: GipPaths, year: str) -> tuple[str, bool]:
+    """(digest, previous year usable): the digest covers the year's staged rows, the previous year's (cross-year
+    checks), the input count and the gate's code. The year's staged parse and inventory must be what their stages
+    committed (`require_intact`: else nothing of the year is published); a previous year whose staged parse is
+    damaged is read as absent (its cross-year rows not assessable) and the digest says so, so the year is gated
+    again once that year is rebuilt."""
     root = _stage(paths, "parsed")
-    files = [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE) for t in GATE_INPUTS]
+    own = require_intact(root, year, STAGED_TABLES, "parsed_reports")
+    require_intact(_stage(paths, "raw_inventory"), year, ("raw_inventory",), "raw_report_inventory")
+    prev, prev_ok = {}, True
     if year.isdigit():
-        files += [storage.join(storage.partition_dir(root, t, str(int(year) - 1)), storage.PART_FILE)
-                  for t in ("reports", "applications")]
+        prev, damaged = integrity.verify(root, str(int(year) - 1), ("reports", "applications"))
+        prev_ok = damaged is None or _no_staged_parse(root, str(int(year) - 1))
+        prev = prev or {}
     inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
-    return digest_files(files, GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine}")
+    seen = {t: own[t] for t in GATE_INPUTS} | {f"previous:{t}": d for t, d in prev.items()}
+    return digest_files([], GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine};"
+                                             f"staged={sorted(seen.items())};previous_intact={prev_ok}"), prev_ok
+
+
+def _no_staged_parse(root: str, year: str) -> bool:
+    """No staged parse of the year at all (never parsed): an absent year, not a damaged one."""
+    return integrity.read_stamp(root, year) is None and not any(
+        integrity.exists(root, t, year) for t in ("reports", "applications"))
 
 
 def published_files(paths: GipPaths, year: str, tables: tuple[str, ...] = schema.FACT_TABLES) -> list[str]:
@@ -295,24 +345,39 @@ def _gate_reports() -> int:
     return max(1, int(os.environ.get("GIP_GATE_REPORTS") or GATE_REPORTS))
 
 
-def _gate_years(jobs: list[tuple[str, str, str, str]]) -> list[dict]:
-    """`gate_and_publish` of each (staging, curated, quarantine, year): runs in a pool worker, so plain data out."""
-    return [gate_and_publish(*job) for job in jobs]
+def _gate_years(jobs: list[tuple[str, str, str, str, bool, bool]]) -> list[dict]:
+    """`gate_and_prepare` of each (staging, curated, quarantine, year, reuse, cross): runs in a pool worker, so
+    plain data out (the files it wrote aside included, as `pending`)."""
+    return [gate_and_prepare(*job) for job in jobs]
 
 
-def gate_and_publish(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False) -> dict:
-    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, publish. With
-    `reuse`, reports published before whose parse was reused keep their published verdicts (`stages.verdicts`).
-    Plain counts and lists (no Dagster objects: this may run in a worker process)."""
+def gate_and_publish(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False,
+                     cross: bool = True) -> dict:
+    """`gate_and_prepare`, then the publish's moves, in this process (which must hold the year's lock)."""
+    done = gate_and_prepare(staging, curated, quarantine, year, reuse, cross)
+    storage.commit(done.pop("pending"))
+    return done
+
+
+def gate_and_prepare(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False,
+                     cross: bool = True) -> dict:
+    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, write the year's
+    published files aside (`pending`: nothing a reader sees changes until the caller commits them). With `reuse`,
+    reports published before whose parse was reused keep their published verdicts (`stages.verdicts`). Without
+    `cross`, the previous year is read as absent (its staged parse is damaged). Plain counts and lists (no Dagster objects: this may run in a worker process)."""
     from ..stages.chunks import report_chunks
-    from ..stages.crossyear import previous_inputs
+    from ..stages.crossyear import PreviousYear, previous_inputs, previous_year
     from ..stages.gate import quality_for_chunk, quality_reusing  # imports GX (heavy): only where it runs
     from ..stages.publish import Publisher
     from ..stages.verdicts import Published
 
     t0 = time.perf_counter()
     root = storage.join(staging, "parsed")
-    previous = previous_inputs(root, year)
+    if cross or previous_year(year) is None:
+        previous = previous_inputs(root, year)
+    else:  # the previous year's staged parse is damaged: read as absent
+        previous = PreviousYear(previous_year(year), schema.ALL_SCHEMAS["reports"].empty_table().select(
+            ["report_id", "body_key"]), schema.ALL_SCHEMAS["applications"].empty_table())
     kept: set[str] = set()
     published = Published(curated, quarantine, year) if reuse else None
     if published is not None:
@@ -340,8 +405,8 @@ def gate_and_publish(staging: str, curated: str, quarantine: str, year: str, reu
         not_assessable += pc.sum(pc.equal(quality["status"], "not_assessable")).as_py() or 0
         agencies.update(zip(chunk["reports"]["report_id"].to_pylist(), chunk["reports"]["agency"].to_pylist()))
         chunks += 1
-    result = publisher.finish(storage.read_partition(root, "rejects", year))
-    return {"curated": len(result.curated), "rows": result.rows, "rejects": result.rejects,
+    result, pending = publisher.prepare(storage.read_partition(root, "rejects", year))
+    return {"pending": pending, "curated": len(result.curated), "rows": result.rows, "rejects": result.rejects,
             "quarantined": [(rid, agencies.get(rid) or "", checks) for rid, checks in result.quarantined.items()],
             "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
             "chunks": chunks, "verdicts_kept": len(kept), "seconds": round(time.perf_counter() - t0, 3)}

@@ -27,7 +27,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..core import schema
-from . import pool, storage
+from . import integrity, pool, storage
 from .chunks import Cutter, by_report, stream
 from .location import resolve
 from .parsed import PARSED_TABLES, parse_normalized
@@ -53,8 +53,12 @@ class Previous:
     batches: Callable[[str], Iterator[pa.RecordBatch]]  # staged table -> its record batches, in staged order
 
 
-def previous_from_files(root: str | Path, year: str) -> Previous | None:
-    """The year's staged parse, or None when there is none or a table's schema is not the current one."""
+def previous_from_files(root: str | Path, year: str, verified: bool = False) -> Previous | None:
+    """The year's staged parse, or None when there is none, when its files are not those its stamp records
+    (deleted, truncated, changed: `integrity`; `verified`: the caller checked) or when a table's schema is not
+    the current one."""
+    if not verified and integrity.damage(root, year, STAGED_TABLES):
+        return None
     for name in STAGED_TABLES:
         fs, path = resolve(storage.join(storage.partition_dir(root, name, year), storage.PART_FILE))
         if fs.get_file_info(path).type != pafs.FileType.File:

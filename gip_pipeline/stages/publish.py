@@ -71,6 +71,13 @@ class Publisher:
             self.writers[("curated", name)].write(data.filter(pc.invert(hold)))
 
     def finish(self, rejects: pa.Table) -> PublishResult:
+        result, pending = self.prepare(rejects)
+        result.paths.extend(p for p in storage.commit(pending) if p)
+        return result
+
+    def prepare(self, rejects: pa.Table) -> tuple[PublishResult, list[storage.PendingWrite]]:
+        """Like `finish`, without the moves: the result and the files written aside, for the caller to `commit`
+        (the process that holds the year's lock: a pool worker prepares, its parent commits)."""
         pending = [w.finish() for w in self.writers.values()]
         for (dest, name), w in self.writers.items():
             self.result.rows.setdefault(dest, {})[name] = w.rows
@@ -79,8 +86,7 @@ class Publisher:
         self.result.rejects = rej.to_pylist()
         pending.append(storage.prepare_file(storage.join(self.quarantine_dir, "rejects", f"rejects-{self.year}.parquet"),
                                             rej.cast(schema.TABLE_SCHEMAS["rejects"]), self.year))
-        self.result.paths.extend(p for p in storage.commit(pending) if p)
-        return self.result
+        return self.result, pending
 
 
 def years_on_record(curated: str | Path, quarantine: str | Path, staging: str | Path | None) -> set[str]:

@@ -14,7 +14,7 @@ from ..containers import to_text
 from ..core.normalize import DecodeError, to_simplified
 from ..core import schema
 from ..core.parse import read_metadata
-from . import location, pool, storage
+from . import integrity, location, pool, storage
 
 UNDATED = "undated"
 _YEAR_DIR = re.compile(r"^(19|20)\d\d$")
@@ -98,6 +98,8 @@ def _staged_rows(staging: str | Path | None) -> dict[tuple, dict]:
     root = storage.join(staging, "raw_inventory")
     out: dict[tuple, dict] = {}
     for year in storage.list_partitions(root, "raw_inventory"):
+        if integrity.damage(root, year, ("raw_inventory",)):
+            continue  # not what its stage committed (truncated, changed, no stamp): its files are read again
         table = storage.read_partition(root, "raw_inventory", year)
         if not table.schema.equals(schema.ALL_SCHEMAS["raw_inventory"], check_metadata=False):
             continue  # staged by an older version of the pipeline
