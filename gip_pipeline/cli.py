@@ -112,14 +112,15 @@ def run(args: argparse.Namespace) -> int:
     paths = GipPaths(raw_dir=str(raw), curated_dir=str(args.curated_dir.resolve()),
                      quarantine_dir=str(args.quarantine_dir.resolve()), staging_dir=str(staging))
     instance = _instance()
-    instance.add_dynamic_partitions(REPORT_YEARS.name, [y for y in years if not instance.has_dynamic_partition(
-        REPORT_YEARS.name, y)])
+    instance.add_dynamic_partitions(REPORT_YEARS.name, sorted(  # ascending: the UI's plots run forward in time
+        y for y in years if not instance.has_dynamic_partition(REPORT_YEARS.name, y)))
     job = build_defs(paths).resolve_job_def("gip_pipeline_job")
     totals = {"inputs": 0, "curated": 0, "quarantined": 0, "rejected": 0}
     failed: list[str] = []
     print(f"gip: {len(years)} year(s) from {raw}: {', '.join(years)}")
     done = 0
-    queue = _batches(instance.get_dynamic_partitions(REPORT_YEARS.name), years)
+    # older years first: a year's cross-year checks read the previous year's staged rows
+    queue = sorted(_batches(instance.get_dynamic_partitions(REPORT_YEARS.name), years), key=_oldest)
     while queue:
         batch = queue.pop(0)
         tb = time.perf_counter()
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         if not result.success and len(batch) > 1:
             # a failure that one year causes must not cost the others: each year again, in a run of its own
             print(f"gip: run {result.run_id} failed; running its {len(batch)} years one by one", flush=True)
-            queue[:0] = [[year] for year in batch]
+            queue[:0] = sorted(([year] for year in batch), key=_oldest)
             continue
         for year in batch:
             done += 1
@@ -166,6 +167,11 @@ def _execute(job, instance, batch: list[str], totals: dict) -> tuple:
         if all(k in mat.metadata for k in totals):
             counts[mat.partition or batch[0]] = {k: int(mat.metadata[k].value) for k in totals}
     return result, counts
+
+
+def _oldest(batch: list[str]) -> tuple:
+    """Sort key of a batch: its oldest year (`undated` last)."""
+    return min((0, y) if y.isdigit() else (1, y) for y in batch)
 
 
 def _batches(instance_keys: list[str], wanted: list[str]) -> list[list[str]]:
