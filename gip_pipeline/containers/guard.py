@@ -1,0 +1,179 @@
+"""One input's failure stays that input's reject: exceptions become `DecodeError`s, converters run in a child.
+
+* `stage(name)` — a `with` block whose unexpected exception (not a `RejectedInput`, not `KeyboardInterrupt` /
+  `SystemExit`) becomes `DecodeError('internal_error', '<stage>: <Type>: <message>')`; a `MemoryError` becomes
+  `too_large`.
+* `run(fn, *args)` — `fn(*args)` in a forked child process that dies with its parent (`PR_SET_PDEATHSIG`), may
+  add at most `CONVERT_MEMORY_BYTES` of address space (`RLIMIT_AS`, on top of what it inherits) and is killed
+  after `CONVERT_TIMEOUT_S` of wall-clock time (`timeout`). The result (or the child's reject) comes back
+  pickled through a pipe; the child is always reaped, whatever happens to the parent meanwhile (an interrupt
+  kills and reaps it before propagating). Where `os.fork` does not exist, `fn` runs in-process, without the two
+  limits.
+
+The fork costs ~1–3 ms against a conversion of ~10 ms (HTML) to ~0.5 s (PDF) — see the README's containers
+section for the figures.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import select
+import signal
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+
+from ..core.errors import RejectedInput
+from ..core.normalize import DecodeError
+from . import limits
+
+_DETAIL_CHARS = 300
+
+
+def describe(stage: str, exc: BaseException) -> str:
+    """`<stage>: <Type>: <message>`, the message cut to a few hundred characters."""
+    msg = " ".join(str(exc).split())
+    if len(msg) > _DETAIL_CHARS:
+        msg = msg[:_DETAIL_CHARS] + "…"
+    return f"{stage}: {type(exc).__name__}: {msg}" if msg else f"{stage}: {type(exc).__name__}"
+
+
+def as_reject(stage_name: str, exc: Exception) -> RejectedInput:
+    """The reject an exception raised while reading one input stands for."""
+    if isinstance(exc, RejectedInput):
+        return exc
+    if isinstance(exc, MemoryError):
+        return DecodeError("too_large", f"{stage_name}: out of memory (MemoryError)")
+    return DecodeError("internal_error", describe(stage_name, exc))
+
+
+@contextmanager
+def stage(name: str, keep: tuple[type[BaseException], ...] = ()):
+    """Unexpected exceptions inside the block → `DecodeError` (see the module doc); those of the `keep` types
+    (e.g. `OSError` around a read: `unreadable`) propagate as they are."""
+    try:
+        yield
+    except (RejectedInput, *keep):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the point: one input's bug is that input's reject
+        raise as_reject(name, exc) from exc
+
+
+@lru_cache(maxsize=1)
+def _prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _in_child(parent: int, memory_bytes: int | None) -> None:
+    """Set up a freshly forked child: die with the parent, hold the memory limit, leave inherited objects alone."""
+    gc.freeze()  # the parent's objects: never traversed by the child's collector (no copy-on-write storm)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):
+        pass
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: killed when the parent goes
+    if os.getppid() != parent:  # the parent went before prctl took effect
+        os._exit(1)
+    if memory_bytes:
+        import resource
+
+        try:
+            with open("/proc/self/statm", "rb") as f:
+                inherited = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            inherited = 0
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = inherited + memory_bytes
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _child_result(fn, args, stage_name: str, memory_bytes: int | None) -> tuple:
+    try:
+        return ("ok", fn(*args))
+    except RejectedInput as exc:
+        return ("reject", exc.reason, exc.detail)
+    except MemoryError:
+        limit = f" > limit {memory_bytes >> 20} MiB" if memory_bytes else ""
+        return ("reject", "too_large", f"{stage_name}: memory{limit} (MemoryError)")
+    except Exception as exc:  # noqa: BLE001
+        return ("reject", "internal_error", describe(stage_name, exc))
+
+
+def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, memory_bytes: int | None = None):
+    """`fn(*args)` under the time and memory limits (defaults: `limits.CONVERT_TIMEOUT_S`,
+    `limits.CONVERT_MEMORY_BYTES`); raises `DecodeError` for anything but a result."""
+    timeout_s = limits.CONVERT_TIMEOUT_S if timeout_s is None else timeout_s
+    memory_bytes = limits.CONVERT_MEMORY_BYTES if memory_bytes is None else memory_bytes
+    if not hasattr(os, "fork"):
+        with stage(stage_name):
+            return fn(*args)
+    _prctl()  # loaded before the fork, not in every child
+    parent = os.getpid()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(r)
+            _in_child(parent, memory_bytes)
+            payload = pickle.dumps(_child_result(fn, args, stage_name, memory_bytes), protocol=5)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(w, view):]
+        except BaseException:  # noqa: BLE001 - whatever happens, the child exits here, never in caller code
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks: list[bytes] = []
+    done = False
+    started = time.monotonic()
+    try:
+        deadline = started + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([r], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                done = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        if not done:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)  # always reaped: no zombie
+    if not done:
+        raise DecodeError("timeout", f"{stage_name}: still running after {timeout_s:g} s (limit), ended")
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        raise DecodeError("internal_error", f"{stage_name}: converter process ended by signal {name}")
+    try:
+        result = pickle.loads(b"".join(chunks))
+    except Exception as exc:  # noqa: BLE001 - an empty or cut result: the child failed before it could say why
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        raise DecodeError("internal_error", f"{stage_name}: converter process exited with status {code} "
+                                            f"and no result ({type(exc).__name__})") from exc
+    if result[0] == "ok":
+        return result[1]
+    raise DecodeError(result[1], result[2])
