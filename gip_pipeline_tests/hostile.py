@@ -85,6 +85,44 @@ def docx_zip_bomb(inflated: int = 1 << 30) -> bytes:
     return out.getvalue()
 
 
+def docx_lying_directory(inflated: int = 64 << 20) -> bytes:
+    """A zip bomb whose central directory lies: word/document.xml declares 2 KB and inflates to `inflated`."""
+    import struct
+
+    data = bytearray(docx_zip_bomb(inflated))
+    name = b"word/document.xml"
+    at = 0
+    while (at := data.find(b"PK\x01\x02", at)) >= 0:  # central directory entries
+        n = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + n] == name:
+            extra = struct.unpack_from("<H", data, at + 30)[0]
+            struct.pack_into("<I", data, at + 24, 2048)  # uncompressed size (zip64: in the extra field)
+            ext = at + 46 + n
+            end = ext + extra
+            while ext < end:
+                tag, size = struct.unpack_from("<HH", data, ext)
+                if tag == 1:  # zip64 extended information: the real sizes
+                    struct.pack_into("<Q", data, ext + 4, 2048)
+                ext += 4 + size
+        at += 4
+    return bytes(data)
+
+
+def docx_many_paragraphs(n: int = 200_000) -> bytes:
+    """A valid DOCX of `n` short paragraphs (~9 MB of XML for 200,000): a large but honest document."""
+    def edit(xml: bytes) -> bytes:
+        head, tail = xml.split(b"<w:body>", 1)
+        paras = "".join(f"<w:p><w:r><w:t>第{i}段</w:t></w:r></w:p>" for i in range(n)).encode()
+        return head + b"<w:body>" + paras + tail
+    return _rewrite(plain_docx(), "word/document.xml", edit)
+
+
+def html_tall_span_bomb(rows: int = 2000, span: int = 200) -> bytes:
+    """Rows of one cell with rowspan=`span`: narrow rows (~`span` columns), but rows × span grid positions."""
+    cells = "".join(f'<tr><td rowspan="{span}">{i}</td></tr>' for i in range(rows))
+    return f"<html><body><p>某县2023年政府信息公开工作年度报告</p><table>{cells}</table></body></html>".encode()
+
+
 def html_span_bomb(rows: int = 1000, span: int = 200) -> bytes:
     """A 40 KB page: `rows` rows, each one cell with rowspan=rows and colspan=`span` — as a grid, every cell
     pushes the next row's cell `span` columns right: rows × rows × span / 2 positions (100 M for 1000)."""

@@ -14,9 +14,9 @@ PDF without a text layer), `unsupported_container` (.doc/.wps/OLE2, ZIP archives
 Nothing else ever leaves `to_text` / `normalize_file`: an input that passes a limit (`limits.py`: file bytes, ZIP
 members, table grid, PDF pages, text size, time, memory) is `too_large` or `timeout`, and any other exception a
 converter or the text path raises on one input becomes `internal_error` with the stage, the exception type and
-its message (`convert: ValueError: invalid literal for int() with base 10: 'x'`) — the run goes on. HTML, PDF
-and DOCX are converted in a forked child process holding the time and memory limits (`guard.py`); plain text is
-decoded in-process.
+its message (`convert: ValueError: invalid literal for int() with base 10: 'x'`) — the run goes on. PDF, DOCX
+and large HTML are converted in a forked child process holding the time and memory limits (`guard.py`); plain
+text is decoded in-process, and so is an HTML page up to 2 MiB, under the time limit alone.
 
 Same bytes in, same text out: no converter here reads the clock, the environment or the file system.
 No Dagster or Great Expectations here; converter libraries are imported when first needed.
@@ -127,9 +127,10 @@ def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
     """The report text of a raw file (see the module doc). Raises DecodeError with a reject reason, and nothing
     else (KeyboardInterrupt and SystemExit aside).
 
-    Plain text is decoded here; HTML, PDF, DOCX and ZIPs are converted in a forked child under the time and
-    memory limits (`guard.run`; `timeout_s` / `memory_bytes` default to `limits.CONVERT_TIMEOUT_S` /
-    `limits.CONVERT_MEMORY_BYTES`). The raw stage (year detection) and the normalization stage convert the same
+    Plain text is decoded here; PDF, DOCX, ZIPs and HTML above `limits.HTML_IN_PROCESS_BYTES` are converted in a
+    forked child under the time and memory limits (`guard.run`; `timeout_s` / `memory_bytes` default to
+    `limits.CONVERT_TIMEOUT_S` / `limits.CONVERT_MEMORY_BYTES`), smaller HTML here under the time limit alone
+    (`guard.run_in_process`, when this is the main thread; else forked too). The raw stage (year detection) and the normalization stage convert the same
     file: the last few results — texts and rejects — are kept in memory, keyed by the bytes' sha256 and the file
     name's extension."""
     limits.check("file bytes", len(data), limits.MAX_FILE_BYTES, "bytes")
@@ -149,8 +150,11 @@ def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
         with guard.stage("convert"):
             if kind in ("pdf", "docx", "html"):
                 _load(kind)  # libraries imported here, before the fork
-            out = guard.run(_convert, data, filename, stage_name="convert", timeout_s=timeout_s,
-                            memory_bytes=memory_bytes)
+            if kind == "html" and len(data) <= limits.HTML_IN_PROCESS_BYTES and guard.can_alarm():
+                out = guard.run_in_process(_convert, data, filename, stage_name="convert", timeout_s=timeout_s)
+            else:
+                out = guard.run(_convert, data, filename, stage_name="convert", timeout_s=timeout_s,
+                                memory_bytes=memory_bytes)
     except DecodeError as exc:  # the same bytes fail the same way: kept too
         out = (exc.reason, exc.detail)
     _CACHE[key] = out

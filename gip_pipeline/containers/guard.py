@@ -10,8 +10,11 @@
   kills and reaps it before propagating). Where `os.fork` does not exist, `fn` runs in-process, without the two
   limits.
 
-The fork costs ~1–3 ms against a conversion of ~10 ms (HTML) to ~0.5 s (PDF) — see the README's containers
-section for the figures.
+* `run_in_process(fn, *args)` — the cheaper guard for small HTML pages: `fn(*args)` here, under a wall-clock
+  `SIGALRM` timer (main thread only; `can_alarm()` says whether it is usable), no memory limit. A fork costs
+  ~3–12 ms (page tables of a 150–400 MB worker), which is small against a PDF (0.3–0.7 s) or a DOCX but a third
+  to a half of an HTML conversion (~10–30 ms); an HTML page up to `limits.HTML_IN_PROCESS_BYTES` is bounded in
+  memory by its size and the grid limits, so the timer is all it needs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ import signal
 import time
 from contextlib import contextmanager
 from functools import lru_cache
+
+try:
+    import resource
+except ImportError:  # not a POSIX system: no memory limit (and no fork either)
+    resource = None
 
 from ..core.errors import RejectedInput
 from ..core.normalize import DecodeError
@@ -84,9 +92,7 @@ def _in_child(parent: int, memory_bytes: int | None) -> None:
         prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: killed when the parent goes
     if os.getppid() != parent:  # the parent went before prctl took effect
         os._exit(1)
-    if memory_bytes:
-        import resource
-
+    if memory_bytes and resource is not None:
         try:
             with open("/proc/self/statm", "rb") as f:
                 inherited = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -99,16 +105,37 @@ def _in_child(parent: int, memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+def _vm_bytes(field: str) -> int:
+    """`VmPeak` / `VmSize` of this process from /proc (0 where there is none)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(field.encode() + b":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _child_result(fn, args, stage_name: str, memory_bytes: int | None) -> tuple:
+    limit = f" > limit {memory_bytes >> 20} MiB" if memory_bytes else ""
+    start = _vm_bytes("VmSize")
     try:
         return ("ok", fn(*args))
-    except RejectedInput as exc:
-        return ("reject", exc.reason, exc.detail)
     except MemoryError:
-        limit = f" > limit {memory_bytes >> 20} MiB" if memory_bytes else ""
         return ("reject", "too_large", f"{stage_name}: memory{limit} (MemoryError)")
     except Exception as exc:  # noqa: BLE001
-        return ("reject", "internal_error", describe(stage_name, exc))
+        if isinstance(exc, RejectedInput):
+            out = ("reject", exc.reason, exc.detail)
+        else:
+            out = ("reject", "internal_error", describe(stage_name, exc))
+        # C libraries report a failed allocation in their own words (lxml: XMLSyntaxError 'unknown error'):
+        # a failure after the conversion used most of its memory budget is the budget's, not the file's
+        if memory_bytes and out[1] in ("corrupt_container", "internal_error") and start and \
+                _vm_bytes("VmPeak") - start > 0.8 * memory_bytes:
+            return ("reject", "too_large", f"{stage_name}: memory{limit} (the converter failed at the limit: "
+                                           f"{out[2][:200]})")
+        return out
 
 
 def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, memory_bytes: int | None = None):
@@ -177,3 +204,37 @@ def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, 
     if result[0] == "ok":
         return result[1]
     raise DecodeError(result[1], result[2])
+
+
+class _Overrun(BaseException):
+    """Raised by the timer inside the guarded call: a BaseException, so no `except Exception` in a converter
+    swallows it."""
+
+
+def can_alarm() -> bool:
+    """The in-process timer is usable: the main thread, and no other timer or SIGALRM handler in place."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return False
+    return signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) in (
+        signal.SIG_DFL, None)
+
+
+def run_in_process(fn, *args, stage_name: str = "convert", timeout_s: float | None = None):
+    """`fn(*args)` in this process under the wall-clock timer (see the module doc); raises `DecodeError`."""
+    timeout_s = limits.CONVERT_TIMEOUT_S if timeout_s is None else timeout_s
+
+    def overrun(signum, frame):
+        raise _Overrun()
+
+    previous = signal.signal(signal.SIGALRM, overrun)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(timeout_s, 1e-6))
+        with stage(stage_name):
+            return fn(*args)
+    except _Overrun:
+        raise DecodeError("timeout", f"{stage_name}: still running after {timeout_s:g} s (limit), ended") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

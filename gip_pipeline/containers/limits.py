@@ -17,6 +17,7 @@ hundred cells, a few MB of text).
 | `MAX_TEXT_CHARS`         | 64 Mi      | `too_large`: characters of a converted text           | `to_text`             |
 | `CONVERT_TIMEOUT_S`      | 60 s       | `timeout`: wall-clock time of one conversion          | `guard.run`           |
 | `CONVERT_MEMORY_BYTES`   | 2 GiB      | `too_large`: address space one conversion may add     | `guard.run`           |
+| `HTML_IN_PROCESS_BYTES`  | 2 MiB      | (an HTML page up to this size is converted in-process under a timer, not forked) | `to_text` |
 
 The ZIP sizes are read from the ZIP's central directory before anything is inflated; Python's `zipfile` never
 inflates a member beyond the size the directory declares (a member that holds more fails its CRC check:
@@ -24,8 +25,10 @@ inflates a member beyond the size the directory declares (a member that holds mo
 `w:gridSpan` is clamped to 200 (as before these limits); `w:gridBefore`/`w:gridAfter` are not clamped but count
 towards `MAX_ROW_CELLS`.
 
-HTML, PDF and DOCX are converted in a forked child process (`guard.py`) that holds the time and memory limits;
-plain text is decoded in-process (cheap, linear, bounded by `MAX_FILE_BYTES`).
+PDF, DOCX and HTML pages above 2 MiB are converted in a forked child process (`guard.run`) that holds the time
+and memory limits; an HTML page up to 2 MiB is converted in-process under the wall-clock timer alone
+(`guard.run_in_process`: a fork would cost a third to a half of its conversion; its memory is bounded by its size
+and the grid limits); plain text is decoded in-process (cheap, linear, bounded by `MAX_FILE_BYTES`).
 
 `GIP_CONVERT_TIMEOUT_S` and `GIP_CONVERT_MEMORY_MB` override the two process limits; they are read here and only
 here, once, when the module is imported (the other limits are constants).
@@ -48,6 +51,8 @@ MAX_TABLE_CELLS = 200_000
 MAX_SPAN = 200  # one cell's colspan/rowspan/gridSpan is clamped to this (not a reject)
 MAX_PDF_PAGES = 500
 MAX_TEXT_CHARS = 64 * MiB
+
+HTML_IN_PROCESS_BYTES = 2 * MiB
 
 CONVERT_TIMEOUT_S = float(os.environ.get("GIP_CONVERT_TIMEOUT_S") or 60)
 CONVERT_MEMORY_BYTES = int(float(os.environ.get("GIP_CONVERT_MEMORY_MB") or 2048) * MiB)

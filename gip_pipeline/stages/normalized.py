@@ -73,13 +73,14 @@ def _normalize_chunk(job: list[tuple[str, dict]]) -> pa.Table:
 
 def _reusable(previous: pa.Table | None) -> dict[str, int]:
     """sha256 → row index of the previous table's normalized rows of this parser version (decode errors
-    included: the same bytes fail the same way; read errors and duplicates excluded: they depend on the day)."""
+    included: the same bytes fail the same way; read errors, duplicates and timeouts excluded: they depend on
+    the day — a conversion that overran on a busy machine is tried again)."""
     if previous is None or not previous.num_rows or not previous.schema.equals(
             schema.ALL_SCHEMAS["normalized_reports"], check_metadata=False):
         return {}
     keep = pc.and_(pc.equal(previous["parser_version"], schema.PARSER_VERSION),
                    pc.invert(pc.fill_null(pc.is_in(previous["reject_reason"],
-                                                   value_set=pa.array(["duplicate", "unreadable"])), False)))
+                                                   value_set=pa.array(["duplicate", "unreadable", "timeout"])), False)))
     idx = pc.indices_nonzero(keep).to_pylist()
     shas = previous["source_sha256"].take(idx).to_pylist()
     return {sha: i for sha, i in zip(shas, idx) if sha is not None}
