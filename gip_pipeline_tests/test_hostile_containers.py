@@ -123,6 +123,13 @@ def test_in_process_html_guard_ends_an_overrun():
     assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
 
 
+def test_lying_zip_directory_is_never_inflated_whole():
+    """A member declaring 2 KB and holding 256 MiB: within a 64 MiB budget it is still found corrupt — the bytes
+    inflated stop at the declared size (plus one 1 MiB step), not at the bomb's."""
+    err = _reject(H.docx_lying_directory(256 << 20), "lying.docx", memory_bytes=64 << 20)
+    assert (err.reason, "Bad CRC-32 for file 'word/document.xml'" in err.detail) == ("corrupt_container", True)
+
+
 def test_converter_over_the_memory_limit_is_too_large():
     """A real, valid DOCX of 200,000 paragraphs (0.5 MB; python-docx needs ~100 MB for it) given a 32 MiB memory
     budget: too_large — lxml reports the failed allocation as an XML syntax error, which is not taken for a

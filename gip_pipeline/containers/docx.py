@@ -136,21 +136,35 @@ def _body_lines(body) -> list[str]:
 
 
 def check_package(data: bytes) -> None:
-    """The ZIP's members against the limits, from its central directory, before anything is inflated (`zipfile`
-    never inflates a member past its declared size: one that holds more fails its CRC as corrupt)."""
+    """The ZIP's members against the limits: first the sizes its central directory declares, before anything is
+    inflated; then every member inflated once in 1 MiB steps, which `zipfile` stops at the declared size (a
+    member holding more fails its CRC: `corrupt_container`). python-docx reads members whole, and
+    `ZipFile.read` inflates all the compressed bytes of a member in one call before cutting them to the
+    declared size: a directory that lies would cost the whole bomb — here it costs 1 MiB."""
     import io
     import zipfile
+    import zlib
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         return  # python-docx says what is wrong with it (corrupt_container)
-    limits.check("docx: ZIP members", len(infos), limits.MAX_ZIP_MEMBERS)
-    for info in infos:
-        limits.check(f"docx: ZIP member {info.filename[:80]} inflated", info.file_size, limits.MAX_ZIP_MEMBER_BYTES,
+    with zf:
+        infos = zf.infolist()
+        limits.check("docx: ZIP members", len(infos), limits.MAX_ZIP_MEMBERS)
+        for info in infos:
+            limits.check(f"docx: ZIP member {info.filename[:80]} inflated", info.file_size,
+                         limits.MAX_ZIP_MEMBER_BYTES, "bytes")
+        limits.check("docx: ZIP members inflated", sum(i.file_size for i in infos), limits.MAX_ZIP_TOTAL_BYTES,
                      "bytes")
-    limits.check("docx: ZIP members inflated", sum(i.file_size for i in infos), limits.MAX_ZIP_TOTAL_BYTES, "bytes")
+        try:
+            for info in infos:
+                with zf.open(info) as member:
+                    while member.read(1 << 20):
+                        pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError,
+                OSError) as exc:
+            raise DecodeError("corrupt_container", f"DOCX cannot be opened: {type(exc).__name__}: {exc}") from exc
 
 
 def convert(data: bytes) -> tuple[str, dict]:

@@ -19,9 +19,10 @@ hundred cells, a few MB of text).
 | `CONVERT_MEMORY_BYTES`   | 2 GiB      | `too_large`: address space one conversion may add     | `guard.run`           |
 | `HTML_IN_PROCESS_BYTES`  | 2 MiB      | (an HTML page up to this size is converted in-process under a timer, not forked) | `to_text` |
 
-The ZIP sizes are read from the ZIP's central directory before anything is inflated; Python's `zipfile` never
-inflates a member beyond the size the directory declares (a member that holds more fails its CRC check:
-`corrupt_container`), so the declared sizes bound the bytes actually read. A table cell's `colspan`/`rowspan`/
+The ZIP sizes are read from the ZIP's central directory before anything is inflated; then every member is
+inflated once in 1 MiB steps, which Python's `zipfile` stops at the declared size (a member that holds more fails
+its CRC check: `corrupt_container`), so the bytes actually inflated are bounded too — before python-docx, whose
+`ZipFile.read` would inflate a lying member whole. A table cell's `colspan`/`rowspan`/
 `w:gridSpan` is clamped to 200 (as before these limits); `w:gridBefore`/`w:gridAfter` are not clamped but count
 towards `MAX_ROW_CELLS`.
 
