@@ -24,7 +24,7 @@ from gip_pipeline.containers import _CACHE, guard, limits, normalize_file, to_te
 from gip_pipeline.core import schema
 from gip_pipeline.core.normalize import DecodeError
 from gip_pipeline.stages.normalized import normalize_one
-from gip_pipeline.stages.parsed import parse_normalized
+from gip_pipeline.stages.parsed import parse_normalized, parse_tables
 from gip_pipeline_tests import hostile as H
 from gip_pipeline_tests import renderer as R
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
@@ -189,6 +189,24 @@ def test_parse_failure_is_that_reports_reject():
     assert [(r["source_file"], r["reason"], r["detail"]) for r in out["rejects"]] == [
         ("broken.txt", "internal_error", "parse: AttributeError: 'NoneType' object has no attribute 'split'")]
     assert {r["report_id"] for t in ("reports", "applications", "identity_operands") for r in out[t]} == {"r1"}
+
+
+def test_a_report_arrow_cannot_store_is_that_reports_reject():
+    """The parse workers' Arrow tables: a row that does not fit its schema (here an `encoding` that is not a
+    string) fails only its own report (`store: …`); the chunk's other reports are kept."""
+    seed = SEED_FILES[1]
+    good = {"report_id": "r1", "source_file": seed.name, "source_sha256": "a" * 64, "size_bytes": 1,
+            "folder_year": None, "encoding": "utf-8", "script": "simplified", "changes": "{}",
+            "text": normalize_file(seed.read_bytes(), seed.name).text, "reject_reason": None, "reject_detail": None,
+            "container": "txt", "converter": None, "parser_version": schema.PARSER_VERSION}
+    odd = {**good, "report_id": "r2", "source_file": "odd.txt", "source_sha256": "b" * 64, "encoding": 5}
+    tables = parse_tables([good, odd])
+    rejects = tables["rejects"].to_pylist()
+    assert [(r["source_file"], r["reason"]) for r in rejects] == [("odd.txt", "internal_error")]
+    assert rejects[0]["detail"].startswith("store: Arrow")
+    assert set(tables["reports"]["report_id"].to_pylist()) == {"r1"}
+    assert set(tables["applications"]["report_id"].to_pylist()) == {"r1"}
+    assert tables["applications"].num_rows == len(parse_tables([good])["applications"])
 
 
 def test_keyboard_interrupt_is_not_swallowed():

@@ -39,3 +39,30 @@ def parse_normalized(normalized_rows: list[dict]) -> dict[str, list[dict]]:
             out[table].extend(table_rows)
         out["identity_operands"].extend(operands)
     return out
+
+
+def parse_tables(normalized_rows: list[dict]) -> dict:
+    """`parse_normalized` as Arrow tables (what the parse workers return). A report whose rows Arrow cannot hold
+    (a value out of its column's range …) would fail the whole chunk: then the chunk is stored report by report,
+    and such a report becomes its reject `internal_error` (`store: <Type>: <message>`)."""
+    from . import storage
+
+    out = parse_normalized(normalized_rows)
+    try:
+        return {name: storage.to_table(rows, name) for name, rows in out.items()}
+    except Exception:  # noqa: BLE001 - find the report, keep the others
+        pass
+    parts: dict[str, list] = {name: [] for name in out}
+    for n in normalized_rows:
+        one = parse_normalized([n])
+        try:
+            tables = {name: storage.to_table(rows, name) for name, rows in one.items()}
+        except Exception as exc:  # noqa: BLE001
+            failed = {name: [] for name in one}
+            failed["rejects"] = [_reject(n, "internal_error", guard.describe("store", exc), n["folder_year"])]
+            tables = {name: storage.to_table(rows, name) for name, rows in failed.items()}
+        for name, table in tables.items():
+            parts[name].append(table)
+    import pyarrow as pa
+
+    return {name: pa.concat_tables(tables) for name, tables in parts.items()}
