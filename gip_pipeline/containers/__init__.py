@@ -130,9 +130,9 @@ def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
     Plain text is decoded here; PDF, DOCX, ZIPs and HTML above `limits.HTML_IN_PROCESS_BYTES` are converted in a
     forked child under the time and memory limits (`guard.run`; `timeout_s` / `memory_bytes` default to
     `limits.CONVERT_TIMEOUT_S` / `limits.CONVERT_MEMORY_BYTES`), smaller HTML here under the time limit alone
-    (`guard.run_in_process`, when this is the main thread; else forked too). The raw stage (year detection) and the normalization stage convert the same
-    file: the last few results — texts and rejects — are kept in memory, keyed by the bytes' sha256 and the file
-    name's extension."""
+    (`guard.run_in_process`, when this is the main thread; else forked too). The raw stage (year detection) and
+    the normalization stage convert the same file: the last few results — texts and rejects — are kept in
+    memory, keyed by the bytes' sha256 and the file name's extension."""
     limits.check("file bytes", len(data), limits.MAX_FILE_BYTES, "bytes")
     with guard.stage("detect"):
         kind = sniff(data, filename)
@@ -148,8 +148,7 @@ def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
         return hit
     try:
         with guard.stage("convert"):
-            if kind in ("pdf", "docx", "html"):
-                _load(kind)  # libraries imported here, before the fork
+            _load("docx" if kind == "zip" else kind)  # libraries imported here, once, not in every child
             if kind == "html" and len(data) <= limits.HTML_IN_PROCESS_BYTES and guard.can_alarm():
                 out = guard.run_in_process(_convert, data, filename, stage_name="convert", timeout_s=timeout_s)
             else:

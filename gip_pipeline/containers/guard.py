@@ -169,12 +169,13 @@ def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, 
     started = time.monotonic()
     try:
         deadline = started + timeout_s
+        poller = select.poll()  # not select(): a descriptor above 1023 is fine
+        poller.register(r, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            ready, _, _ = select.select([r], [], [], left)
-            if not ready:
+            if not poller.poll(max(1, int(left * 1000 + 0.999))):
                 continue
             chunk = os.read(r, 1 << 20)
             if not chunk:
@@ -193,7 +194,10 @@ def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, 
         raise DecodeError("timeout", f"{stage_name}: still running after {timeout_s:g} s (limit), ended")
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
         raise DecodeError("internal_error", f"{stage_name}: converter process ended by signal {name}")
     try:
         result = pickle.loads(b"".join(chunks))

@@ -5,19 +5,19 @@ whose table finder runs for minutes): it becomes a reject of its own — `too_la
 input is read as usual. A real report is far below every limit (the largest seen: ~40 pages, tables of a few
 hundred cells, a few MB of text).
 
-| limit                    | value      | exceeded → reject                                     | checked in            |
-|--------------------------|------------|-------------------------------------------------------|-----------------------|
-| `MAX_FILE_BYTES`         | 200 MiB    | `too_large`: file bytes                               | `to_text`, normalize  |
-| `MAX_ZIP_MEMBERS`        | 2,000      | `too_large`: ZIP members of a DOCX                    | `docx.check_package`  |
-| `MAX_ZIP_MEMBER_BYTES`   | 64 MiB     | `too_large`: one member's inflated size               | `docx.check_package`  |
-| `MAX_ZIP_TOTAL_BYTES`    | 256 MiB    | `too_large`: all members' inflated size               | `docx.check_package`  |
-| `MAX_ROW_CELLS`          | 1,000      | `too_large`: grid positions of one table row          | `docx._grid`, `html._grid` |
-| `MAX_TABLE_CELLS`        | 200,000    | `too_large`: grid positions of one table              | `docx._grid`, `html._grid` |
-| `MAX_PDF_PAGES`          | 500        | `too_large`: pages of a PDF                           | `pdf.convert`         |
-| `MAX_TEXT_CHARS`         | 64 Mi      | `too_large`: characters of a converted text           | `to_text`             |
-| `CONVERT_TIMEOUT_S`      | 60 s       | `timeout`: wall-clock time of one conversion          | `guard.run`           |
-| `CONVERT_MEMORY_BYTES`   | 2 GiB      | `too_large`: address space one conversion may add     | `guard.run`           |
-| `HTML_IN_PROCESS_BYTES`  | 2 MiB      | (an HTML page up to this size is converted in-process under a timer, not forked) | `to_text` |
+| limit                  | value   | exceeded → reject                              | checked in                 |
+|------------------------|---------|------------------------------------------------|----------------------------|
+| `MAX_FILE_BYTES`       | 200 MiB | `too_large`: file bytes                        | `to_text`, `normalize_one` |
+| `MAX_ZIP_MEMBERS`      | 2,000   | `too_large`: ZIP members of a DOCX             | `docx.check_package`       |
+| `MAX_ZIP_MEMBER_BYTES` | 64 MiB  | `too_large`: one member's inflated size        | `docx.check_package`       |
+| `MAX_ZIP_TOTAL_BYTES`  | 256 MiB | `too_large`: all members' inflated size        | `docx.check_package`       |
+| `MAX_ROW_CELLS`        | 1,000   | `too_large`: grid positions of one table row   | `docx._grid`, `html._grid` |
+| `MAX_TABLE_CELLS`      | 200,000 | `too_large`: grid positions of one table       | `docx._grid`, `html._grid` |
+| `MAX_PDF_PAGES`        | 500     | `too_large`: pages of a PDF                    | `pdf.convert`              |
+| `MAX_TEXT_CHARS`       | 64 Mi   | `too_large`: characters of a converted text    | `containers._convert`      |
+| `CONVERT_TIMEOUT_S`    | 60 s    | `timeout`: wall-clock time of one conversion   | `guard.run`, `run_in_process` |
+| `CONVERT_MEMORY_BYTES` | 2 GiB   | `too_large`: address space a conversion adds   | `guard.run`                |
+| `HTML_IN_PROCESS_BYTES`| 2 MiB   | (not a reject: HTML up to it is not forked)    | `to_text`                  |
 
 The ZIP sizes are read from the ZIP's central directory before anything is inflated; then every member is
 inflated once in 1 MiB steps, which Python's `zipfile` stops at the declared size (a member that holds more fails
