@@ -234,11 +234,13 @@ def run_in_process(fn, *args, stage_name: str = "convert", timeout_s: float | No
 
     previous = signal.signal(signal.SIGALRM, overrun)
     try:
-        signal.setitimer(signal.ITIMER_REAL, max(timeout_s, 1e-6))
-        with stage(stage_name):
-            return fn(*args)
-    except _Overrun:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, max(timeout_s, 1e-6))  # one shot: the handler runs at most once
+            with stage(stage_name):
+                return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Overrun:  # raised in the call, or in the inner finally if the timer fired just as the call returned
         raise DecodeError("timeout", f"{stage_name}: still running after {timeout_s:g} s (limit), ended") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
