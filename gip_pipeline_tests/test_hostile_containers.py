@@ -11,6 +11,7 @@ five seeds plus the hostile files.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def test_converter_over_the_time_limit_is_ended():
 
 def test_in_process_html_guard_ends_an_overrun():
     """Small HTML pages skip the fork; the wall-clock timer still ends a conversion that overruns."""
-    rng = __import__("random").Random(5)
+    rng = random.Random(5)
     truth = R.make_truth(rng, "2021", "2021")
     page = R.render_html(truth, rng, word=True, cms=True, title_in_body=True, date_in="body")
     assert len(page) <= limits.HTML_IN_PROCESS_BYTES and guard.can_alarm()
@@ -229,7 +230,7 @@ def _corpus(raw: Path) -> dict[str, str | None]:
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
         (raw / rel).write_bytes(seed.read_bytes())
         expect[rel] = None
-    rng = __import__("random").Random(21)
+    rng = random.Random(21)
     truth = R.make_truth(rng, "2021", "2021")
     truth.year, truth.agency = 2023, "黑龙江省统计局"
     files = {"good/统计局.docx": (R.render_docx(truth, rng), None),
