@@ -24,6 +24,7 @@ No Dagster or Great Expectations here; converter libraries are imported when fir
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -118,6 +119,11 @@ def _convert(data: bytes, filename: str) -> Converted:
     return Converted(metadata_lines(text, meta), kind, module.version(), meta, encoding)
 
 
+def _convert_plain(data: bytes, filename: str) -> dict:
+    """`_convert` as plain values, what the guarded child sends back (`guard.run` passes JSON, not pickles)."""
+    return dataclasses.asdict(_convert(data, filename))
+
+
 _CACHE: OrderedDict[tuple[str, str], Converted | tuple[str, str]] = OrderedDict()
 _CACHE_SIZE = 64
 
@@ -152,8 +158,8 @@ def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
             if kind == "html" and len(data) <= limits.HTML_IN_PROCESS_BYTES and guard.can_alarm():
                 out = guard.run_in_process(_convert, data, filename, stage_name="convert", timeout_s=timeout_s)
             else:
-                out = guard.run(_convert, data, filename, stage_name="convert", timeout_s=timeout_s,
-                                memory_bytes=memory_bytes)
+                out = Converted(**guard.run(_convert_plain, data, filename, stage_name="convert",
+                                            timeout_s=timeout_s, memory_bytes=memory_bytes))
     except DecodeError as exc:  # the same bytes fail the same way: kept too
         out = (exc.reason, exc.detail)
     _CACHE[key] = out

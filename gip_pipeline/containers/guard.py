@@ -6,7 +6,7 @@
 * `run(fn, *args)` — `fn(*args)` in a forked child process that dies with its parent (`PR_SET_PDEATHSIG`), may
   add at most `CONVERT_MEMORY_BYTES` of address space (`RLIMIT_AS`, on top of what it inherits) and is killed
   after `CONVERT_TIMEOUT_S` of wall-clock time (`timeout`). The result (or the child's reject) comes back
-  pickled through a pipe; the child is always reaped, whatever happens to the parent meanwhile (an interrupt
+  as JSON through a pipe (no pickle: `fn` returns plain JSON values); the child is always reaped, whatever happens to the parent meanwhile (an interrupt
   kills and reaps it before propagating). Where `os.fork` does not exist, `fn` runs in-process, without the two
   limits.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
+import json
 import select
 import signal
 import time
@@ -140,7 +140,8 @@ def _child_result(fn, args, stage_name: str, memory_bytes: int | None) -> tuple:
 
 def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, memory_bytes: int | None = None):
     """`fn(*args)` under the time and memory limits (defaults: `limits.CONVERT_TIMEOUT_S`,
-    `limits.CONVERT_MEMORY_BYTES`); raises `DecodeError` for anything but a result."""
+    `limits.CONVERT_MEMORY_BYTES`); raises `DecodeError` for anything but a result. `fn` returns a JSON value
+    (str, number, list, dict, None): that is what comes back."""
     timeout_s = limits.CONVERT_TIMEOUT_S if timeout_s is None else timeout_s
     memory_bytes = limits.CONVERT_MEMORY_BYTES if memory_bytes is None else memory_bytes
     if not hasattr(os, "fork"):
@@ -155,7 +156,8 @@ def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, 
         try:
             os.close(r)
             _in_child(parent, memory_bytes)
-            payload = pickle.dumps(_child_result(fn, args, stage_name, memory_bytes), protocol=5)
+            payload = json.dumps(_child_result(fn, args, stage_name, memory_bytes), ensure_ascii=False,
+                                 separators=(",", ":")).encode("utf-8", "surrogatepass")
             view = memoryview(payload)
             while view:
                 view = view[os.write(w, view):]
@@ -200,7 +202,7 @@ def run(fn, *args, stage_name: str = "convert", timeout_s: float | None = None, 
             name = str(sig)
         raise DecodeError("internal_error", f"{stage_name}: converter process ended by signal {name}")
     try:
-        result = pickle.loads(b"".join(chunks))
+        result = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
     except Exception as exc:  # noqa: BLE001 - an empty or cut result: the child failed before it could say why
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         raise DecodeError("internal_error", f"{stage_name}: converter process exited with status {code} "
