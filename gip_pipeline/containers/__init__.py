@@ -11,12 +11,20 @@ Errors are `core.normalize.DecodeError(reason, detail)` with a reason of `schema
 PDF without a text layer), `unsupported_container` (.doc/.wps/OLE2, ZIP archives that are not DOCX),
 `corrupt_container` (a PDF/DOCX/HTML that cannot be opened), plus the text path's `empty`/`binary`/`undecodable`.
 
+Nothing else ever leaves `to_text` / `normalize_file`: an input that passes a limit (`limits.py`: file bytes, ZIP
+members, table grid, PDF pages, text size, time, memory) is `too_large` or `timeout`, and any other exception a
+converter or the text path raises on one input becomes `internal_error` with the stage, the exception type and
+its message (`convert: ValueError: invalid literal for int() with base 10: 'x'`) — the run goes on. PDF, DOCX
+and large HTML are converted in a forked child process holding the time and memory limits (`guard.py`); plain
+text is decoded in-process, and so is an HTML page up to 2 MiB, under the time limit alone.
+
 Same bytes in, same text out: no converter here reads the clock, the environment or the file system.
 No Dagster or Great Expectations here; converter libraries are imported when first needed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -24,7 +32,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..core.normalize import DecodeError, NormalizedText, decode, normalize
-from .detect import detect
+from . import guard, limits
+from .detect import detect, sniff
 
 __all__ = ["Converted", "NormalizedFile", "to_text", "normalize_file", "container_of", "DecodeError"]
 
@@ -75,7 +84,21 @@ def metadata_lines(text: str, meta: dict) -> str:
     return text
 
 
+def _load(kind: str):
+    """The converter module of a container, its libraries imported (once, in this process: forked children
+    inherit them instead of importing them again) and its version string computed."""
+    if kind == "pdf":
+        from . import pdf as module
+    elif kind == "docx":
+        from . import docx as module
+    else:
+        from . import html as module
+    module.prepare()
+    return module
+
+
 def _convert(data: bytes, filename: str) -> Converted:
+    """A non-text container → text (in the guarded child: see `to_text`)."""
     kind = detect(data, filename)
     if kind == "txt":
         text, encoding = decode(data)
@@ -85,54 +108,79 @@ def _convert(data: bytes, filename: str) -> Converted:
                                                    "machine; save it as .docx or PDF")
     if kind == "zip":
         raise DecodeError("unsupported_container", "ZIP archive without word/document.xml: not a DOCX report")
-    if kind == "pdf":
-        from . import pdf
-
-        text, meta = pdf.convert(data)
-        converter, encoding = pdf.version(), None
-    elif kind == "docx":
-        from . import docx
-
-        text, meta = docx.convert(data)
-        converter, encoding = docx.version(), None
+    module = _load(kind)
+    if kind == "html":
+        text, meta, encoding = module.convert(data)
     else:
-        from . import html
-
-        text, meta, encoding = html.convert(data)
-        converter = html.version()
+        (text, meta), encoding = module.convert(data), None
+    limits.check(f"{kind}: converted text, characters", len(text), limits.MAX_TEXT_CHARS)
     if not text.strip():
         raise DecodeError("empty", f"{kind}: no text in the document")
-    return Converted(metadata_lines(text, meta), kind, converter, meta, encoding)
+    return Converted(metadata_lines(text, meta), kind, module.version(), meta, encoding)
 
 
-_CACHE: OrderedDict[tuple[str, str], Converted] = OrderedDict()
+def _convert_plain(data: bytes, filename: str) -> dict:
+    """`_convert` as plain values, what the guarded child sends back (`guard.run` passes JSON, not pickles)."""
+    return dataclasses.asdict(_convert(data, filename))
+
+
+_CACHE: OrderedDict[tuple[str, str], Converted | tuple[str, str]] = OrderedDict()
 _CACHE_SIZE = 64
 
 
-def to_text(data: bytes, filename: str) -> Converted:
-    """The report text of a raw file (see the module doc). Raises DecodeError with a reject reason.
+def to_text(data: bytes, filename: str, *, timeout_s: float | None = None,
+            memory_bytes: int | None = None) -> Converted:
+    """The report text of a raw file (see the module doc). Raises DecodeError with a reject reason, and nothing
+    else (KeyboardInterrupt and SystemExit aside).
 
-    The raw stage (year detection) and the normalization stage convert the same file: the last few results are
-    kept in memory, keyed by the bytes' sha256 and the file name's extension."""
+    Plain text is decoded here; PDF, DOCX, ZIPs and HTML above `limits.HTML_IN_PROCESS_BYTES` are converted in a
+    forked child under the time and memory limits (`guard.run`; `timeout_s` / `memory_bytes` default to
+    `limits.CONVERT_TIMEOUT_S` / `limits.CONVERT_MEMORY_BYTES`), smaller HTML here under the time limit alone
+    (`guard.run_in_process`, when this is the main thread; else forked too). The raw stage (year detection) and
+    the normalization stage convert the same file: the last few results — texts and rejects — are kept in
+    memory, keyed by the bytes' sha256 and the file name's extension."""
+    limits.check("file bytes", len(data), limits.MAX_FILE_BYTES, "bytes")
+    with guard.stage("detect"):
+        kind = sniff(data, filename)
+    if kind in ("txt", "ole"):  # cheap, linear in the bytes: in-process, not cached
+        with guard.stage("decode"):
+            return _convert(data, filename)
     key = (hashlib.sha256(data).hexdigest(), filename.rsplit(".", 1)[-1].lower() if "." in filename else "")
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
+        if isinstance(hit, tuple):
+            raise DecodeError(*hit)
         return hit
-    out = _convert(data, filename)
-    if out.container != "txt":  # plain text is cheap to decode again; converted documents are not
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    try:
+        with guard.stage("convert"):
+            _load("docx" if kind == "zip" else kind)  # libraries imported here, once, not in every child
+            if kind == "html" and len(data) <= limits.HTML_IN_PROCESS_BYTES and guard.can_alarm():
+                out = guard.run_in_process(_convert, data, filename, stage_name="convert", timeout_s=timeout_s)
+            else:
+                out = Converted(**guard.run(_convert_plain, data, filename, stage_name="convert",
+                                            timeout_s=timeout_s, memory_bytes=memory_bytes))
+    except DecodeError as exc:  # the same bytes fail the same way: kept too
+        out = (exc.reason, exc.detail)
+    _CACHE[key] = out
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    if isinstance(out, tuple):
+        raise DecodeError(*out)
     return out
 
 
 def normalize_file(data: bytes, filename: str) -> NormalizedFile:
     """What the normalization stage calls instead of `core.normalize.normalize`: text files keep the text path
-    unchanged; HTML, PDF and DOCX are converted first, then normalized the same way."""
-    if detect(data, filename) == "txt":
-        n = normalize(data)
+    unchanged; HTML, PDF and DOCX are converted first, then normalized the same way. Raises DecodeError only."""
+    limits.check("file bytes", len(data), limits.MAX_FILE_BYTES, "bytes")
+    with guard.stage("detect"):
+        kind = sniff(data, filename)
+    if kind == "txt":
+        with guard.stage("normalize"):
+            n = normalize(data)
         return NormalizedFile(n.text, n.encoding, n.script, n.changes, "txt", None)
     conv = to_text(data, filename)
-    n = normalize(conv.text.encode("utf-8"))  # the same normalization (and script rule) as the text path
+    with guard.stage("normalize"):
+        n = normalize(conv.text.encode("utf-8"))  # the same normalization (and script rule) as the text path
     return NormalizedFile(n.text, conv.encoding, n.script, n.changes, conv.container, conv.converter)

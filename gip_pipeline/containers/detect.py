@@ -28,15 +28,24 @@ _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-
 
 def detect(data: bytes, filename: str) -> str:
     """`pdf`, `docx`, `html`, `txt`, or `zip` / `ole` (containers this pipeline cannot read)."""
+    kind = sniff(data, filename)
+    if kind != "zip":
+        return kind
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "zip"
+    return "docx" if "word/document.xml" in names else "zip"
+
+
+def sniff(data: bytes, filename: str) -> str:
+    """`detect` from the signatures alone: a ZIP is `zip` without its directory being read (a directory can be
+    large: reading it is a conversion's job, under its limits)."""
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return "zip"
-        return "docx" if "word/document.xml" in names else "zip"
+        return "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
     if filename.lower().endswith(HTML_SUFFIXES):

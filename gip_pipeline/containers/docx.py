@@ -10,16 +10,26 @@ nested in a cell is read into that cell's text. Text in content controls (`w:sdt
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..core.normalize import DecodeError
+from . import limits
 from .grid import join_pieces, table_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+@lru_cache(maxsize=1)
 def version() -> str:
     from importlib.metadata import version as v
 
     return f"python-docx {v('python-docx')}"
+
+
+def prepare() -> None:
+    """Import the converter's libraries and read its version (once, before conversions are forked)."""
+    import docx  # noqa: F401
+    version()
 
 
 def _val(el, name: str, default: str | None = None) -> str | None:
@@ -80,20 +90,27 @@ def _children(node, tag: str):
 
 def _grid(tbl) -> list[list[str | None]]:
     grid: list[list[str | None]] = []
+    positions = 0  # grid positions of the table: bounded by limits.MAX_TABLE_CELLS
     for tr in _children(tbl, "tr"):
         trpr = tr.find(f"{W}trPr")
-        row: list[str | None] = [None] * int(_val(trpr, "gridBefore", "0") or 0)
+        before = int(_val(trpr, "gridBefore", "0") or 0)
+        limits.check("docx table row: grid positions (w:gridBefore)", before, limits.MAX_ROW_CELLS)
+        row: list[str | None] = [None] * before
         for tc in _children(tr, "tc"):
             tcpr = tc.find(f"{W}tcPr")
-            span = max(1, min(int(_val(tcpr, "gridSpan", "1") or 1), 200))
+            span = max(1, min(int(_val(tcpr, "gridSpan", "1") or 1), limits.MAX_SPAN))
+            limits.check("docx table row: grid positions", len(row) + span, limits.MAX_ROW_CELLS)
             vmerge = _val(tcpr, "vMerge")
             if vmerge is not None and vmerge != "restart":  # continuation of the merged cell above
                 row.extend([None] * span)
                 continue
             row.append(_cell_text(tc))
             row.extend([None] * (span - 1))
+        positions += len(row)
+        limits.check("docx table: grid positions", positions, limits.MAX_TABLE_CELLS)
         grid.append(row)
     width = max((len(r) for r in grid), default=0)
+    limits.check("docx table: grid positions", width * len(grid), limits.MAX_TABLE_CELLS)
     return [r + [""] * (width - len(r)) for r in grid]
 
 
@@ -118,13 +135,48 @@ def _body_lines(body) -> list[str]:
     return lines
 
 
+def check_package(data: bytes) -> None:
+    """The ZIP's members against the limits: first the sizes its central directory declares, before anything is
+    inflated; then every member inflated once in 1 MiB steps, which `zipfile` stops at the declared size (a
+    member holding more fails its CRC: `corrupt_container`). python-docx reads members whole, and
+    `ZipFile.read` inflates all the compressed bytes of a member in one call before cutting them to the
+    declared size: a directory that lies would cost the whole bomb — here it costs 1 MiB."""
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # python-docx says what is wrong with it (corrupt_container)
+    with zf:
+        infos = zf.infolist()
+        limits.check("docx: ZIP members", len(infos), limits.MAX_ZIP_MEMBERS)
+        for info in infos:
+            limits.check(f"docx: ZIP member {info.filename[:80]} inflated", info.file_size,
+                         limits.MAX_ZIP_MEMBER_BYTES, "bytes")
+        limits.check("docx: ZIP members inflated", sum(i.file_size for i in infos), limits.MAX_ZIP_TOTAL_BYTES,
+                     "bytes")
+        try:
+            for info in infos:
+                with zf.open(info) as member:
+                    while member.read(1 << 20):
+                        pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError,
+                OSError) as exc:
+            raise DecodeError("corrupt_container", f"DOCX cannot be opened: {type(exc).__name__}: {exc}") from exc
+
+
 def convert(data: bytes) -> tuple[str, dict]:
     import io
 
     import docx
 
+    check_package(data)
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors … on damaged packages
         raise DecodeError("corrupt_container", f"DOCX cannot be opened: {type(exc).__name__}: {exc}") from exc
     meta = {}

@@ -18,8 +18,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..core.normalize import DecodeError, decode
+from . import limits
 from .grid import join_pieces, table_lines
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -43,7 +45,7 @@ _ISO_DATE = re.compile(r"(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 _META_TITLE = ("articletitle", "title", "og:title", "dc.title")
 _META_DATE = ("pubdate", "publishdate", "pubtime", "publishtime", "firstpublishedtime", "article:published_time",
               "dc.date", "dcterms.issued", "date", "articlepublishdate")
-_MAX_SPAN = 200
+_MAX_SPAN = limits.MAX_SPAN
 _JUNK_LINE = re.compile(r"^(?:[【\[]?\s*(?:打印本?页|打印|关闭本?窗口|关闭|收藏|返回顶部|返回|分享到?[^】\]]{0,12}|"
                         r"字号[:：]?\s*[大中小\s]*|扫一扫[^】\]]{0,12})\s*[】\]]?\s*)+$"
                         # an article's info bar: 来源：办公室 发布时间：2024-01-19 浏览次数：123
@@ -51,10 +53,17 @@ _JUNK_LINE = re.compile(r"^(?:[【\[]?\s*(?:打印本?页|打印|关闭本?窗�
                         r"\s*[:：](?:\d{1,2}:\d\d(?::\d\d)?|[^:：]){0,40}?\s*){1,6}$")
 
 
+@lru_cache(maxsize=1)
 def version() -> str:
     from importlib.metadata import version as v
 
     return f"lxml {v('lxml')}"
+
+
+def prepare() -> None:
+    """Import the converter's libraries and read its version (once, before conversions are forked)."""
+    import lxml.html  # noqa: F401
+    version()
 
 
 def _to_str(data: bytes) -> tuple[str, str]:
@@ -262,6 +271,7 @@ def _grid(table) -> list[list[str | None]]:
     """rowspan/colspan expanded: the merged cell's text at its top-left position, None at the others."""
     grid: dict[tuple[int, int], str | None] = {}
     rows = _rows(table)
+    positions = 0  # grid positions written: bounded by limits.MAX_TABLE_CELLS
     for r, tr in enumerate(rows):
         c = 0
         for td in tr:
@@ -271,6 +281,9 @@ def _grid(table) -> list[list[str | None]]:
                 c += 1
             rs, cs = _span(td, "rowspan"), _span(td, "colspan")
             rs = min(rs, len(rows) - r)
+            limits.check("html table row: grid positions", c + cs, limits.MAX_ROW_CELLS)
+            positions += rs * cs
+            limits.check("html table: grid positions", positions, limits.MAX_TABLE_CELLS)
             for i in range(rs):
                 for j in range(cs):
                     grid[(r + i, c + j)] = None
@@ -280,6 +293,7 @@ def _grid(table) -> list[list[str | None]]:
         return []
     height = max(r for r, _ in grid) + 1
     width = max(c for _, c in grid) + 1
+    limits.check("html table: grid positions", height * width, limits.MAX_TABLE_CELLS)
     return [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
 
 

@@ -17,17 +17,28 @@ character on any page is a scan: `DecodeError('needs_ocr')`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..core.cells import is_footer
 from ..core.normalize import DecodeError
+from . import limits
 from .grid import join_pieces, table_lines
 
 _MARGIN = 0.1  # share of the page height at the top and bottom where footers and headers are looked for
 
 
+@lru_cache(maxsize=1)
 def version() -> str:
     from importlib.metadata import version as v
 
     return f"pdfplumber {v('pdfplumber')} (pdfminer.six {v('pdfminer.six')})"
+
+
+def prepare() -> None:
+    """Import the converter's libraries and read its version (once, before conversions are forked)."""
+    import pdfplumber  # noqa: F401
+    from pdfminer.pdfparser import PDFSyntaxError  # noqa: F401
+    version()
 
 
 def _center_in(obj: dict, box: tuple[float, float, float, float]) -> bool:
@@ -63,8 +74,12 @@ def convert(data: bytes) -> tuple[str, dict]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+    except MemoryError:
+        raise
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises a variety of errors on damaged files
         raise DecodeError("corrupt_container", f"PDF cannot be opened: {type(exc).__name__}: {exc}") from exc
+    # before any page is read (and not through `pdf.close()`, which reads every page to close it)
+    limits.check("pdf: pages", _declared_pages(pdf), limits.MAX_PDF_PAGES)
     out: list[str] = []
     meta: dict = {}
     with pdf:
@@ -72,17 +87,29 @@ def convert(data: bytes) -> tuple[str, dict]:
             info = pdf.metadata or {}
             meta = {k: str(info[k]) for k in ("Title", "CreationDate", "ModDate") if info.get(k)}
             pages = list(pdf.pages)
+            limits.check("pdf: pages", len(pages), limits.MAX_PDF_PAGES)
             if not any(page.chars for page in pages):
                 images = sum(len(page.images) for page in pages)
                 raise DecodeError("needs_ocr", f"{len(pages)} page(s) with no text layer ({images} image(s)): "
                                                "a scan, OCR is needed")
             for page in pages:
                 out.extend(_page_lines(page))
-        except DecodeError:
+        except (DecodeError, MemoryError):  # a MemoryError is the guard's too_large, not a damaged file
             raise
         except Exception as exc:
             raise DecodeError("corrupt_container", f"PDF cannot be read: {type(exc).__name__}: {exc}") from exc
     return "\n".join(out) + "\n", meta
+
+
+def _declared_pages(pdf) -> int:
+    """The page count the document's page tree declares (`/Count`), 0 when it declares none."""
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
+    except Exception:  # noqa: BLE001 - a damaged page tree: the pages themselves are counted next
+        return 0
+    return count if isinstance(count, int) else 0
 
 
 def _page_lines(page) -> list[str]:

@@ -30,7 +30,7 @@ from ..core import schema
 from . import integrity, pool, storage
 from .chunks import Cutter, by_report, stream
 from .location import resolve
-from .parsed import PARSED_TABLES, parse_normalized
+from .parsed import PARSED_TABLES, parse_tables
 
 STAGED_TABLES = PARSED_TABLES + ("identity_operands", "rejects", "parse_ledger")
 _BY_REPORT = PARSED_TABLES + ("identity_operands",)
@@ -82,8 +82,7 @@ def previous_from_tables(tables: dict[str, pa.Table] | None) -> Previous | None:
 
 
 def _parse_range(todo: pa.Table, start: int, stop: int) -> dict[str, pa.Table]:
-    out = parse_normalized(todo.slice(start, stop - start).to_pylist())
-    return {name: storage.to_table(out[name], name) for name in out}
+    return parse_tables(todo.slice(start, stop - start).to_pylist())
 
 
 class _Fanout:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..containers import normalize_file
+from ..containers import guard, limits, normalize_file
 from ..core import schema
+from ..core.errors import RejectedInput
 from ..core.facts import report_id_for
-from ..core.normalize import DecodeError, prepare
+from ..core.normalize import prepare
 from . import location, pool, storage
 from .raw import folder_year, read_input
 
@@ -30,35 +31,57 @@ def _base_row(inv: dict) -> dict:
 
 
 def normalize_one(raw_dir: str | Path, inv: dict) -> dict:
-    """The normalized row of one readable, not duplicated inventory row."""
+    """The normalized row of one readable, not duplicated inventory row. Never raises for the input's sake:
+    whatever reading, converting, decoding or normalizing it raises becomes the row's reject (a limit passed:
+    `too_large` / `timeout`; anything unforeseen: `internal_error` naming the stage and the exception)."""
     row = _base_row(inv)
     row["report_id"] = report_id_for(inv["source_sha256"])
     try:
-        data = read_input(raw_dir, inv["source_file"])
-        if hashlib.sha256(data).hexdigest() != inv["source_sha256"]:  # the bytes parsed are the bytes hashed
-            raise OSError(f"the file changed after it was inventoried (sha256 {inv['source_sha256'][:16]}…): "
-                          "it is read again by the next run")
+        if inv.get("size_bytes") is not None:  # the inventory's size: a huge file is not even read
+            limits.check("file bytes", inv["size_bytes"], limits.MAX_FILE_BYTES, "bytes")
+        with guard.stage("read", keep=(OSError,)):
+            data = read_input(raw_dir, inv["source_file"])
+            if hashlib.sha256(data).hexdigest() != inv["source_sha256"]:  # the bytes parsed are the bytes hashed
+                raise OSError(f"the file changed after it was inventoried (sha256 {inv['source_sha256'][:16]}…): "
+                              "it is read again by the next run")
         norm = normalize_file(data, inv["source_file"])  # txt: the text path; html/pdf/docx: converted first
-    except DecodeError as exc:
-        row.update(reject_reason=exc.reason, reject_detail=exc.detail)
-        return row
+        with guard.stage("normalize"):
+            changes = json.dumps(norm.changes, sort_keys=True)
     except location.TooLarge as exc:
         row.update(reject_reason="too_large", reject_detail=f"file of {exc.strerror}")
+        return row
     except OSError as exc:
         row.update(reject_reason="unreadable", reject_detail=f"{type(exc).__name__}: {exc}")
         return row
+    except RejectedInput as exc:
+        row.update(reject_reason=exc.reason, reject_detail=exc.detail)
+        return row
     row.update(encoding=norm.encoding, script=norm.script, text=norm.text,
-               changes=json.dumps(norm.changes, sort_keys=True), container=norm.container, converter=norm.converter)
+               changes=changes, container=norm.container, converter=norm.converter)
     return row
 
 
 def _normalize_chunk(job: list[tuple[str, dict]]) -> pa.Table:
-    return storage.to_table([normalize_one(raw_dir, inv) for raw_dir, inv in job], "normalized_reports")
+    rows = [normalize_one(raw_dir, inv) for raw_dir, inv in job]
+    try:
+        return storage.to_table(rows, "normalized_reports")
+    except Exception:  # noqa: BLE001 - one row Arrow cannot hold: find it, keep the others
+        pass
+    parts = []
+    for row, (_, inv) in zip(rows, job):
+        try:
+            parts.append(storage.to_table([row], "normalized_reports"))
+        except Exception as exc:  # noqa: BLE001
+            failed = {**_base_row(inv), "report_id": row["report_id"], "reject_reason": "internal_error",
+                      "reject_detail": guard.describe("store", exc)}
+            parts.append(storage.to_table([failed], "normalized_reports"))
+    return pa.concat_tables(parts)
 
 
 def _reusable(previous: pa.Table | None) -> dict[str, int]:
     """sha256 → row index of the previous table's normalized rows of this parser version (decode errors
-    included: the same bytes fail the same way; read errors and duplicates excluded: they depend on the day)."""
+    included: the same bytes fail the same way; read errors, duplicates and timeouts excluded: they depend on
+    the day — a conversion that overran on a busy machine is tried again)."""
     if previous is None or not previous.num_rows or not previous.schema.equals(
             schema.ALL_SCHEMAS["normalized_reports"], check_metadata=False):
         return {}

@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from ..containers import to_text
+from ..containers import limits, to_text
 from ..core.normalize import DecodeError, to_simplified
 from ..core import schema
 from ..core.parse import read_metadata
@@ -27,9 +27,6 @@ def folder_year(rel_path: str) -> int | None:
     return None
 
 
-MAX_RAW_BYTES = 512 * 1024 * 1024  # larger files are rejects `too_large`, never read into memory
-
-
 def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
     """(year, source) where source is 'title', 'statistics_period' or 'folder'.
 
@@ -37,11 +34,10 @@ def detect_year(data: bytes, rel_path: str) -> tuple[int | None, str | None]:
     reads the file again and rejects it with the reason that fits."""
     try:
         text = to_text(data, rel_path).text  # HTML/PDF/DOCX converted (kept in memory for the next stage)
+        lines = to_simplified(text[:4000]).split("\n")
+        _, _, year, source, _ = read_metadata(lines, lines[:12], None)
     except Exception:  # noqa: BLE001 — one file's failure must not stop the inventory
-        text = ""
-    head = to_simplified(text[:4000]) if text else ""
-    lines = head.split("\n")
-    _, _, year, source, _ = read_metadata(lines, lines[:12], None)
+        year = source = None
     if year is not None:
         return year, source
     fy = folder_year(rel_path)
@@ -62,8 +58,8 @@ def _unread_row(rel: str, reason: str, detail: str) -> dict:
 
 
 def read_input(raw_dir: str | Path, rel: str) -> bytes:
-    """The bytes of one input, at most `MAX_RAW_BYTES` (`location.TooLarge` beyond)."""
-    return location.read_bytes(raw_dir, rel, MAX_RAW_BYTES)
+    """The bytes of one input, at most `limits.MAX_FILE_BYTES` (`location.TooLarge` beyond: never read)."""
+    return location.read_bytes(raw_dir, rel, limits.MAX_FILE_BYTES)
 
 
 def inventory_row(raw_dir: str | Path, rel: str) -> dict:
