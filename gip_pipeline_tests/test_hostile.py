@@ -1,7 +1,9 @@
 """One hostile input never costs another: the real `gip run` over the seeds plus one file of every hostile class.
 
 Each class once broke a whole run (issue 14): a year whose only input is a broken link, a file name that is not
-UTF-8, 1,000 nested folders, symlink loops, a FIFO, hidden files, an undated report in two year folders. The
+UTF-8, 1,000 nested folders, symlink loops, a FIFO, hidden files, DOCX files that crash or explode a converter, a
+count of 20 digits, an undated report in two year folders. (`test_hostile_containers.py` holds more converter
+cases, timeouts included; `test_integrity.py` damaged staging; `test_kill.py` kill -9.) The
 run must exit 0, account for every input exactly once, publish the seeds' facts unchanged, and a second run over
 the same folder must be green too; a year whose inputs are all removed is then unpublished.
 """
@@ -19,9 +21,11 @@ import pytest
 
 from gip_pipeline.stages import location
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
+from gip_pipeline_tests import hostile as hostile_files
 from gip_pipeline_tests.expectations import application_mismatches, review_mismatches
 from gip_pipeline_tests.renderer import make_truth, render
 from gip_pipeline_tests.runs import run_cli
+from gip_pipeline_tests.test_integrity import HUGE, _replace_cell
 
 GBK_NAME = "平潭县2022年报告".encode("gbk") + b".txt"  # not UTF-8: how Chinese Windows machines write names
 
@@ -77,6 +81,16 @@ def build(raw: Path) -> dict[str, tuple[str, str | None]]:
     # hidden files are inputs like any other
     put(".hidden/.x.txt", _rendered(24).encode(), ("curated", None))
     put(".DS_Store", b"\x00\x00\x00\x01Bud1" + bytes(range(256)) * 4, ("rejects", "undecodable"))  # a few NULs: stripped, then no encoding fits
+    # converters: a DOCX whose cell span is not a number, one that expands to a huge grid, a zip bomb
+    put("docx/gridspan.docx", hostile_files.docx_bad_gridspan(), ("rejects", "internal_error"))
+    put("docx/grid_before.docx", hostile_files.docx_grid_before(), ("rejects", "too_large"))
+    put("docx/zip_bomb.docx", hostile_files.docx_zip_bomb(), ("rejects", "too_large"))
+    # a count of 20 digits and a decimal count: null with a warning, the report published
+    seed000 = next(s for s in SEED_FILES if s.name.startswith("000"))
+    lines = seed000.read_text(encoding="utf-8").split("\n")
+    _replace_cell(lines, "5. 属于三类内部事务信息", HUGE)
+    _replace_cell(lines, "6. 属于四类过程性信息", "3.5")
+    put("numbers/000_huge.txt", "\n".join(lines).encode(), ("curated", None))
     # an undated report in two year folders: one report and one duplicate
     undated = _rendered(25, None).encode()
     put("2024/undated.txt", undated, ("curated", None))
