@@ -99,8 +99,8 @@ def floor(paths: list[Path]) -> float:
 
 
 def _parse_one(path: str) -> int:
-    from gip_pipeline.core.normalize import DecodeError, normalize
-    from gip_pipeline.core.parse import NotAReport, parse_report
+    from gip_pipeline.ingest.normalize import DecodeError, normalize
+    from gip_pipeline.parse.report import NotAReport, parse_report
 
     try:
         report = parse_report(normalize(Path(path).read_bytes()).text)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from gip_pipeline.core.normalize import normalize
-from gip_pipeline.core.parse import parse_report
+from gip_pipeline.ingest.normalize import normalize
+from gip_pipeline.parse.report import parse_report
 
 SEED = Path(__file__).resolve().parents[1] / "gip_pipeline_tests/fixtures/seeds/001_978f6dfc59ee8d2b.txt"
 

@@ -23,25 +23,19 @@ _EPILOG = """exit status:
   2  bad arguments, or the raw folder does not exist
 
 environment:
-  GIP_DATA_DIR      the data folder (raw/, curated/, quarantine/, staging/); default: the repository's data/
-  GIP_WORKERS       processes of the inventory, normalize, parse and gate steps (default: one per core)
-  GIP_GATE_REPORTS  reports gated and published at a time (default 4000: memory is bounded by it)
-  GIP_LOCK_DIR      where the per-year locks live (default: <staging>/.locks); GIP_LOCK_TIMEOUT fails instead of waiting
-  GIP_REPORTS_DIR   where the quality pages are written (default: reports/ beside the curated folder)
-  GIP_GX_DATA_DOCS  1: also build the Great Expectations Data Docs (as --data-docs)
-  DAGSTER_HOME      the Dagster instance (default: the repository's .dagster_home, SQLite, telemetry off)
 """
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .settings import default_data_dir  # light: no dagster import on the start-up path
+    from gip_pipeline.config import default_data_dir, environment_help  # light: no dagster import on the start-up path
 
     data = default_data_dir()
+    epilog = _EPILOG + environment_help()
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog="gip", description="Government information-disclosure annual reports → Parquet",
-                                epilog=_EPILOG, formatter_class=fmt, allow_abbrev=False)
+                                epilog=epilog, formatter_class=fmt, allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the pipeline (raw → normalized → parsed → gated Parquet)", epilog=_EPILOG,
+    run = sub.add_parser("run", help="run the pipeline (raw → normalized → parsed → gated Parquet)", epilog=epilog,
                          formatter_class=fmt, allow_abbrev=False)
     run.add_argument("--raw-dir", type=Path, default=data / "raw",
                      help="the reports as published, flat or in <year>/ folders (default: %(default)s)")
@@ -56,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--year", action="append", default=[], metavar="Y",
                      help="only these report years (repeatable); default: every year found in the raw folder")
     sql = sub.add_parser("sql", help="DuckDB over the published Parquet: tables, wide and metrics views",
-                         epilog=_EPILOG, formatter_class=fmt, allow_abbrev=False)
+                         epilog=epilog, formatter_class=fmt, allow_abbrev=False)
     sql.add_argument("--curated-dir", type=Path, default=data / "curated",
                      help="the published Parquet; the database gip.duckdb lives in its parent (default: %(default)s)")
     sql.add_argument("--quarantine-dir", type=Path, default=None, help="default: <curated-dir>/../quarantine")
@@ -87,11 +81,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"gip: raw folder not found: {raw}", file=sys.stderr)
         return 2
 
-    from .defs.partitions import REPORT_YEARS
-    from .defs.resources import GipPaths
-    from .definitions import build_defs
-    from .stages.publish import years_on_record
-    from .stages.raw import partitions_in
+    from gip_pipeline.defs.partitions import REPORT_YEARS
+    from gip_pipeline.defs.resources import GipPaths
+    from gip_pipeline.definitions import build_defs
+    from gip_pipeline.gate.publish import years_on_record
+    from gip_pipeline.ingest.inventory import partitions_in
 
     if args.data_docs:
         os.environ["GIP_GX_DATA_DOCS"] = "1"
@@ -193,7 +187,7 @@ def _batches(instance_keys: list[str], wanted: list[str]) -> list[list[str]]:
 def _refresh_duckdb(curated: Path, quarantine: Path) -> None:
     """Re-create the DuckDB views next to the data (BI tools open that file); never fails the run."""
     try:
-        from .bi import views
+        from gip_pipeline.serve import views
 
         views.build(curated.parent, curated, quarantine).close()
         print(f"     duckdb → {curated.parent / views.DB_FILE} (gip sql)")
@@ -206,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run(args)
     if args.command == "sql":
-        from .bi.shell import main as sql_main
+        from gip_pipeline.serve.shell import main as sql_main
 
         return sql_main(args.curated_dir, args.quarantine_dir or args.curated_dir.resolve().parent / "quarantine",
                         args.command_sql, write=args.write)

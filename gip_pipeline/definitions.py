@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from .defs.assets import ASSETS
-from .defs.automation import SCHEDULES, SENSORS
-from .defs.checks import CHECKS
-from .defs.jobs import pipeline_job
-from .defs.report_assets import REPORT_ASSETS
-from .defs.resources import GipPaths
+from gip_pipeline.defs.assets import ASSETS
+from gip_pipeline.defs.automation import SCHEDULES, SENSORS
+from gip_pipeline.defs.checks import CHECKS
+from gip_pipeline.defs.jobs import pipeline_job
+from gip_pipeline.defs.report_assets import REPORT_ASSETS
+from gip_pipeline.defs.resources import GipPaths
 
 
 def build_defs(paths: GipPaths | None = None) -> dg.Definitions:

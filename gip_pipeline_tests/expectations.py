@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gip_pipeline.core import schema
+from gip_pipeline.contract import schema
 
 
 def application_mismatches(expected: dict, cells: dict[tuple[str, str], int | None]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from gip_pipeline.core import schema
+from gip_pipeline.contract import schema
 
 AGENCIES = ("濮阳市华龙区人民政府", "牡丹江市西安区发展和改革局", "绥芬河市营商环境建设监督局", "盘锦市双台子区人民政府办公室",
             "鹤岗市东山区人民政府", "淮安市洪泽区人民政府", "某某县自然资源局", "黑龙江省统计局")

@@ -17,7 +17,7 @@ import opencc
 import polars as pl
 import pytest
 
-from gip_pipeline.core import schema
+from gip_pipeline.contract import schema
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
 from gip_pipeline_tests.expectations import application_mismatches, review_mismatches
 from gip_pipeline_tests.renderer import make_truth, render

@@ -14,11 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from gip_pipeline.bi import quality_report, views
-from gip_pipeline.core import schema
-from gip_pipeline.core.region import resolve
+from gip_pipeline.serve import quality_report, views
+from gip_pipeline.contract import schema
+from gip_pipeline.parse.region import resolve
 from gip_pipeline.defs.report_assets import REPORT_TABLES, read_for_page
-from gip_pipeline.stages import storage
+from gip_pipeline.storage import parquet
 from gip_pipeline_tests.conftest import SEED_FILES
 from gip_pipeline_tests.test_pipeline import run_years
 
@@ -185,7 +185,7 @@ def test_suggested_repair_for_seed_003(con):
 
 
 def test_single_cell_repair():
-    from gip_pipeline.quality.repairs import suggest
+    from gip_pipeline.gate.repairs import suggest
 
     exp = json.loads((SEED_FILES[4].parent / "expected" / f"{SEED_FILES[4].stem}.json").read_text("utf-8"))
     values = {("applications", row, col): v for row, vals in exp["applications"].items()
@@ -255,8 +255,8 @@ def test_quality_report_is_linked_and_offline(seed_run):
 def test_quality_page_from_streamed_columns_equals_the_page_from_whole_tables(seed_run, year):
     """The asset streams only what the page shows (`read_for_page`); the page must be the one whole tables give."""
     _, paths, _ = seed_run
-    whole = {t: storage.read_partition(paths.curated_dir, t, year) for t in REPORT_TABLES}
-    quarantine = {t: storage.read_partition(paths.quarantine_dir, t, year) for t in REPORT_TABLES}
+    whole = {t: parquet.read_partition(paths.curated_dir, t, year) for t in REPORT_TABLES}
+    quarantine = {t: parquet.read_partition(paths.quarantine_dir, t, year) for t in REPORT_TABLES}
     streamed, counts = read_for_page(paths.curated_dir, year)
     assert streamed["quality"].num_rows < whole["quality"].num_rows  # only the failed rows travel
     counts.update(quality_report.count_status(quarantine["quality"]))
@@ -315,10 +315,10 @@ def test_quality_report_in_headless_chromium(seed_run, tmp_path):
 
 
 def test_data_dictionary_is_current_and_matches_real_columns(seed_run):
-    from gip_pipeline.bi import dictionary
+    from gip_pipeline.serve import dictionary
 
     assert dictionary.DOC.read_text("utf-8") == dictionary.render(), \
-        "docs/data_dictionary.md is stale: run `python -m gip_pipeline.bi.dictionary`"
+        "docs/data_dictionary.md is stale: run `python -m gip_pipeline.serve.dictionary`"
     tmp, _, _ = seed_run
     real: dict[str, set[str]] = {}
     for dest in ("curated", "quarantine"):

@@ -21,13 +21,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gip_pipeline.containers import _CACHE, metadata_lines, normalize_file, to_text
-from gip_pipeline.containers.detect import detect
-from gip_pipeline.containers.grid import BLANK, table_lines
-from gip_pipeline.core import schema
-from gip_pipeline.core.facts import identity_operands
-from gip_pipeline.core.normalize import DecodeError
-from gip_pipeline.core.parse import parse_report
+from gip_pipeline.ingest.containers import _CACHE, metadata_lines, normalize_file, to_text
+from gip_pipeline.ingest.containers.detect import detect
+from gip_pipeline.ingest.containers.grid import BLANK, table_lines
+from gip_pipeline.contract import schema
+from gip_pipeline.parse.facts import identity_operands
+from gip_pipeline.ingest.normalize import DecodeError
+from gip_pipeline.parse.report import parse_report
 from gip_pipeline_tests import renderer as R
 from gip_pipeline_tests.conftest import FIXTURES, SEED_FILES, violation_checks
 from gip_pipeline_tests.expectations import application_mismatches, disclosure_mismatches, review_mismatches

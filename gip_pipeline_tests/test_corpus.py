@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gip_pipeline.core.facts import identity_operands
-from gip_pipeline.core.normalize import normalize
-from gip_pipeline.core.parse import parse_report
+from gip_pipeline.parse.facts import identity_operands
+from gip_pipeline.ingest.normalize import normalize
+from gip_pipeline.parse.report import parse_report
 from gip_pipeline_tests.conftest import FIXTURES, violation_checks
 from gip_pipeline_tests.expectations import application_mismatches, disclosure_mismatches, review_mismatches
 from gip_pipeline_tests.test_pipeline import read, run_years

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from gip_pipeline.core.bodies import body_key
-from gip_pipeline.quality.gx_gate import cross_year_gate
-from gip_pipeline.stages.crossyear import cross_year_operands
-from gip_pipeline.stages.incremental import parse_incremental
-from gip_pipeline.stages.normalized import normalize_files
-from gip_pipeline.stages.raw import inventory
+from gip_pipeline.parse.bodies import body_key
+from gip_pipeline.gate.suites import cross_year_gate
+from gip_pipeline.gate.cross_year import cross_year_operands
+from gip_pipeline.parse.incremental import parse_incremental
+from gip_pipeline.ingest.normalized import normalize_files
+from gip_pipeline.ingest.inventory import inventory
 from gip_pipeline_tests.runs import seed
 
 NEW = "一、本年新收政府信息公开申请数量\t\t9\t0\t0\t0\t0\t0\t9"
@@ -85,15 +85,15 @@ def test_no_previous_report_of_the_body_is_not_assessable(years):
 def test_judged_with_the_identities_in_one_frame_as_alone(years, monkeypatch):
     """`gate` judges the year's identity operands, counts and cross-year operands in two GX validations; the
     cross-year rows (after the identity rows in the frame) come out as `cross_year_gate` gives them alone."""
-    from gip_pipeline.quality import gx_gate
+    from gip_pipeline.gate import suites
 
     now, prev = years["off"], years["2022"]
     ops = cross_year_operands("2023", now["reports"], now["applications"], prev["reports"], prev["applications"])
     alone = cross_year_gate(ops).to_pylist()
     calls = []
-    validate = gx_gate._validate
-    monkeypatch.setattr(gx_gate, "_validate", lambda *a, **k: calls.append(a[0]) or validate(*a, **k))
-    rows = gx_gate.gate(now["identity_operands"], now["applications"], now["review_litigation"], cross_year=ops)
+    validate = suites._validate
+    monkeypatch.setattr(suites, "_validate", lambda *a, **k: calls.append(a[0]) or validate(*a, **k))
+    rows = suites.gate(now["identity_operands"], now["applications"], now["review_litigation"], cross_year=ops)
     assert sorted(calls) == ["counts", "operands"]
     rows = rows.to_pylist()
     assert [r for r in rows if r["check"].startswith("cross_year:")] == alone

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gip_pipeline.core.cells import parse_number
-from gip_pipeline.core.normalize import DecodeError, normalize
-from gip_pipeline.core.parse import NotAReport, parse_report
+from gip_pipeline.parse.cells import parse_number
+from gip_pipeline.ingest.normalize import DecodeError, normalize
+from gip_pipeline.parse.report import NotAReport, parse_report
 from gip_pipeline_tests.conftest import SEED_FILES
 
 SEEDS = [p.read_bytes() for p in SEED_FILES]

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gip_pipeline.stages import location
+from gip_pipeline.storage import location
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
 from gip_pipeline_tests import hostile as hostile_files
 from gip_pipeline_tests.expectations import application_mismatches, review_mismatches
@@ -201,8 +201,8 @@ def test_removed_inputs_unpublish_their_year(hostile):
 
 def test_bytes_parsed_are_the_bytes_hashed(tmp_path):
     """A file changed between the inventory and its normalization is not read with the old file's sha256."""
-    from gip_pipeline.stages.normalized import normalize_files
-    from gip_pipeline.stages.raw import inventory
+    from gip_pipeline.ingest.normalized import normalize_files
+    from gip_pipeline.ingest.inventory import inventory
 
     raw = tmp_path / "raw"
     (raw / "2021").mkdir(parents=True)

@@ -21,11 +21,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gip_pipeline.containers import _CACHE, guard, limits, normalize_file, to_text
-from gip_pipeline.core import schema
-from gip_pipeline.core.normalize import DecodeError
-from gip_pipeline.stages.normalized import normalize_one
-from gip_pipeline.stages.parsed import parse_normalized, parse_tables
+from gip_pipeline.ingest.containers import _CACHE, guard, limits, normalize_file, to_text
+from gip_pipeline.contract import schema
+from gip_pipeline.ingest.normalize import DecodeError
+from gip_pipeline.ingest.normalized import normalize_one
+from gip_pipeline.parse.stage import parse_normalized, parse_tables
 from gip_pipeline_tests import hostile as H
 from gip_pipeline_tests import renderer as R
 from gip_pipeline_tests.conftest import SEED_FILES, expected_for
@@ -126,8 +126,8 @@ def test_in_process_html_guard_ends_an_overrun():
 
 _MEMORY_PROBE = """
 import sys
-from gip_pipeline.containers import to_text
-from gip_pipeline.core.normalize import DecodeError
+from gip_pipeline.ingest.containers import to_text
+from gip_pipeline.ingest.normalize import DecodeError
 data = open(sys.argv[1], "rb").read()
 try:
     print("ok", to_text(data, sys.argv[1], memory_bytes=int(sys.argv[2])).text.count("段"))
@@ -171,7 +171,7 @@ def _sleeper(path: str) -> None:
 def test_converter_child_dies_with_its_parent(tmp_path):
     """A worker killed mid-conversion (SIGKILL: no cleanup of its own) takes its converter child with it."""
     pid_file = tmp_path / "child.pid"
-    code = ("import sys; from gip_pipeline.containers import guard; "
+    code = ("import sys; from gip_pipeline.ingest.containers import guard; "
             "from gip_pipeline_tests.test_hostile_containers import _sleeper; "
             "guard.run(_sleeper, sys.argv[1], timeout_s=60)")
     parent = subprocess.Popen([sys.executable, "-c", code, str(pid_file)], cwd=REPO)

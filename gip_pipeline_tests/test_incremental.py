@@ -11,8 +11,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from gip_pipeline.core.facts import report_id_for
-from gip_pipeline.stages import raw as raw_stage
+from gip_pipeline.parse.facts import report_id_for
+from gip_pipeline.ingest import inventory as raw_stage
 from gip_pipeline_tests.runs import fact_metadata, paths_for, published_bytes, run, seed, seeded_raw
 
 YEARS = ["2022", "2023"]
@@ -161,7 +161,7 @@ def test_all_files_of_a_year_removed_empties_the_year(first, tmp_path):
 
 
 def test_gating_a_year_one_report_at_a_time_publishes_the_same_rows(first, tmp_path, monkeypatch):
-    """The gate and the publish hold a chunk of reports at a time (`stages.chunks`): chunks of one report give the
+    """The gate and the publish hold a chunk of reports at a time (`storage.chunks`): chunks of one report give the
     rows a single chunk gives, in the same order, each chunk a row group."""
     monkeypatch.setenv("GIP_GATE_REPORTS", "1")
     out = tmp_path / "out"

@@ -16,9 +16,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from gip_pipeline.core.facts import amount_value, count_value, report_id_for
-from gip_pipeline.stages import integrity
-from gip_pipeline.stages.incremental import STAGED_TABLES
+from gip_pipeline.parse.facts import amount_value, count_value, report_id_for
+from gip_pipeline.storage import integrity
+from gip_pipeline.parse.incremental import STAGED_TABLES
 from gip_pipeline_tests.runs import fact_metadata, paths_for, published_bytes, run, seed, seeded_raw
 
 YEARS = ["2022", "2023"]

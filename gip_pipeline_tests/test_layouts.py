@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gip_pipeline.core.normalize import normalize, to_simplified
-from gip_pipeline.core.parse import parse_report
+from gip_pipeline.ingest.normalize import normalize, to_simplified
+from gip_pipeline.parse.report import parse_report
 from gip_pipeline_tests.renderer import LAYOUTS, make_truth, render
 
 NOISES = ("footers", "repeated_header", "broken_labels", "stray_cell", "lost_cell", "breadcrumb")

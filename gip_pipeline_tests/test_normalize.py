@@ -7,10 +7,10 @@ import unicodedata
 
 import pytest
 
-from gip_pipeline.core import nfkc
-from gip_pipeline.core import normalize as norm_mod
-from gip_pipeline.core.normalize import DecodeError, decode, normalize, normalize_text
-from gip_pipeline.core.parse import parse_report
+from gip_pipeline.ingest import nfkc
+from gip_pipeline.ingest import normalize as norm_mod
+from gip_pipeline.ingest.normalize import DecodeError, decode, normalize, normalize_text
+from gip_pipeline.parse.report import parse_report
 from gip_pipeline_tests.conftest import SEEDS
 
 TRAD = next(SEEDS.glob("003_*.txt"))

@@ -7,10 +7,11 @@ import random
 
 import pytest
 
-from gip_pipeline.core.facts import report_id_for
-from gip_pipeline.core.normalize import normalize
-from gip_pipeline.core.schema import PARSER_VERSION
-from gip_pipeline.stages import incremental, storage
+from gip_pipeline.parse.facts import report_id_for
+from gip_pipeline.ingest.normalize import normalize
+from gip_pipeline.contract.schema import PARSER_VERSION
+from gip_pipeline.parse import incremental
+from gip_pipeline.storage import parquet
 from gip_pipeline_tests.renderer import LAYOUTS, make_truth, render
 
 
@@ -25,7 +26,7 @@ def _normalized(n: int):
                      "size_bytes": len(text), "folder_year": None, "encoding": norm.encoding, "script": norm.script,
                      "changes": "{}", "text": norm.text, "reject_reason": None, "reject_detail": None,
                      "container": "txt", "converter": None, "parser_version": PARSER_VERSION})
-    return storage.to_table(rows, "normalized_reports")
+    return parquet.to_table(rows, "normalized_reports")
 
 
 def test_pool_equals_sequential(monkeypatch):
@@ -44,7 +45,7 @@ def _renamed(rows, order: list[int], prefix: str = "moved/"):
     """The normalized rows `order` (indices into `rows`), every file under a new name in that order."""
     table = rows.take(order)
     names = [f"{prefix}{k:03d}_{f}" for k, f in enumerate(table["source_file"].to_pylist())]
-    return storage.replace_column(table, "source_file", names)
+    return parquet.replace_column(table, "source_file", names)
 
 
 @pytest.mark.parametrize("case", ["added_and_deleted", "moved_out_of_order"])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gip_pipeline.core import schema
-from gip_pipeline.core.cells import Token, fit_row, read_line
-from gip_pipeline.core.normalize import normalize
-from gip_pipeline.core.parse import NotAReport, parse_report, split_sections
+from gip_pipeline.contract import schema
+from gip_pipeline.parse.cells import Token, fit_row, read_line
+from gip_pipeline.ingest.normalize import normalize
+from gip_pipeline.parse.report import NotAReport, parse_report, split_sections
 from gip_pipeline_tests.conftest import SEEDS, expected_for
 from gip_pipeline_tests.expectations import application_mismatches, disclosure_mismatches, review_mismatches
 
@@ -123,7 +123,7 @@ def test_table_row_headings_are_not_section_headings():
 
 
 def test_label_variants_and_typos_map_to_their_own_rows():
-    from gip_pipeline.core.parse import parse_applications
+    from gip_pipeline.parse.report import parse_applications
 
     rows = {  # variant label as printed → row it must land on (each row gets a distinct number)
         "一、本年新收政府信息公开申请数量": "new_received", "二、上年结转政府信息公开申请数量": "carried_over",

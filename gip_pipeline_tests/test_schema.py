@@ -2,7 +2,7 @@
 
 import json
 
-from gip_pipeline.core import schema
+from gip_pipeline.contract import schema
 from gip_pipeline_tests.conftest import FIXTURES
 
 CODES = json.loads((FIXTURES / "codes.json").read_text(encoding="utf-8"))

@@ -1,28 +1,34 @@
 """One asset per stage, partitioned by report year. Each writes its own Parquet and returns metadata.
 
 A run may hold several years (a batched backfill: `context.partition_keys`); every asset handles each year
-under that year's lock (`stages.locking`) and records the year's counts as that partition's metadata, so the UI
+under that year's lock (`storage.locks`) and records the year's counts as that partition's metadata, so the UI
 plots them per year over time.
 """
 
 
-import os
 import time
 from contextlib import ExitStack, contextmanager
 
 import dagster as dg
 import pyarrow.compute as pc
 
-from ..core import schema
-from ..stages import integrity, storage
-from ..stages.fingerprint import digest_files, read_text, write_text
-from ..stages.incremental import STAGED_TABLES, iter_parsed, ledger_of, plan, previous_from_files, unchanged_inputs
-from ..stages.locking import year_lock
-from ..stages.normalized import normalize_files
-from ..stages.parsed import PARSED_TABLES
-from ..stages.raw import inventory
-from .partitions import BACKFILL_POLICY, REPORT_YEARS
-from .resources import GipPaths
+from gip_pipeline.contract import schema
+from gip_pipeline.storage import integrity, parquet
+from gip_pipeline.storage.stamps import digest_files, read_text, write_text
+from gip_pipeline.parse.incremental import (
+    STAGED_TABLES,
+    iter_parsed,
+    ledger_of,
+    plan,
+    previous_from_files,
+    unchanged_inputs,
+)
+from gip_pipeline.storage.locks import year_lock
+from gip_pipeline.ingest.normalized import normalize_files
+from gip_pipeline.ingest.inventory import inventory
+from gip_pipeline.defs.partitions import BACKFILL_POLICY, REPORT_YEARS
+from gip_pipeline.defs.resources import GipPaths
+from gip_pipeline.gate import stage as gate_stage
 
 GROUP = "gip"
 IDENTITY_CHECK = "accounting_identities"
@@ -44,7 +50,7 @@ def _warnings_md(rows: list[dict], total: int, limit: int = 50) -> str:
 
 
 def _stage(paths: GipPaths, name: str):
-    return storage.join(paths.staging, name)
+    return parquet.join(paths.staging, name)
 
 
 @contextmanager
@@ -52,14 +58,14 @@ def year_scope(paths: GipPaths, year: str):
     """Hold the year's lock; first remove what a killed writer of the year left aside (never visible data)."""
     with year_lock(paths.staging, year):
         for root in [_stage(paths, n) for n in STAGING_ROOTS] + [paths.curated, paths.quarantine,
-                                                                  storage.join(paths.quarantine, "rejects")]:
-            storage.clean_stale(root, year)
+                                                                  parquet.join(paths.quarantine, "rejects")]:
+            parquet.clean_stale(root, year)
         yield
 
 
 def require_intact(root: str, year: str, tables: tuple[str, ...], asset: str) -> dict[str, str | None]:
     """The sha256 of each of the staged `tables` of the year (None: no file), which the year needs as input.
-    Stops the year when they are not what their stage committed (`stages.integrity`): nothing of the year is
+    Stops the year when they are not what their stage committed (`storage.integrity`): nothing of the year is
     published from them. Materializing `asset` again (a `gip run` does) rebuilds them."""
     digests, problem = integrity.verify(root, year, tables)
     if problem:
@@ -71,7 +77,7 @@ def require_intact(root: str, year: str, tables: tuple[str, ...], asset: str) ->
 def damaged_cache(context: dg.AssetExecutionContext, root: str, year: str, tables: tuple[str, ...]
                   ) -> tuple[bool, str]:
     """(usable, what is wrong) of a stage's own staged files of the year, which it reuses as a cache: not usable
-    when they are not what the stage committed (`stages.integrity`), or never staged. Damage is logged (and goes
+    when they are not what the stage committed (`storage.integrity`), or never staged. Damage is logged (and goes
     into the metadata): the stage derives the year again from its inputs."""
     problem = integrity.damage(root, year, tables)
     if problem is None:
@@ -97,7 +103,7 @@ def raw_report_inventory(context: dg.AssetExecutionContext, paths: GipPaths) -> 
         rows = [r for r in everything if r["partition"] == year]
         with year_scope(paths, year):
             integrity.write_partitions(_stage(paths, "raw_inventory"), year,
-                                       {"raw_inventory": storage.to_table(rows, "raw_inventory")})
+                                       {"raw_inventory": parquet.to_table(rows, "raw_inventory")})
         context.log.info(f"{len(rows)} raw file(s) for {year} under {paths.raw}")
         record(context, year, {
             "dagster/row_count": len(rows), "dagster/column_schema": _schema_meta("raw_inventory"),
@@ -118,9 +124,9 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
         t0 = time.perf_counter()
         with year_scope(paths, year):
             require_intact(_stage(paths, "raw_inventory"), year, ("raw_inventory",), "raw_report_inventory")
-            inv = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
+            inv = parquet.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).to_pylist()
             usable, damaged = damaged_cache(context, root, year, ("normalized_reports",))
-            previous = storage.read_partition(root, "normalized_reports", year) if usable else None
+            previous = parquet.read_partition(root, "normalized_reports", year) if usable else None
             table, reused = normalize_files(paths.raw, inv, previous)
             integrity.write_partitions(root, year, {"normalized_reports": table})
         rejected = table.num_rows - table["reject_reason"].null_count
@@ -139,26 +145,26 @@ def normalized_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg
 def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Sections, metadata and the three tables of every report, as staged rows of the contract's tables.
 
-    Incremental: a report whose sha256 and parser version are unchanged is not parsed again (`stages.incremental`).
+    Incremental: a report whose sha256 and parser version are unchanged is not parsed again (`parse.incremental`).
     """
     root = _stage(paths, "parsed")
     for year in context.partition_keys:
         t0 = time.perf_counter()
         with year_scope(paths, year):
             require_intact(_stage(paths, "normalized_reports"), year, ("normalized_reports",), "normalized_reports")
-            normalized = storage.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year)
+            normalized = parquet.read_partition(_stage(paths, "normalized_reports"), "normalized_reports", year)
             usable, damaged = damaged_cache(context, root, year, STAGED_TABLES)  # else everything is parsed again
             previous = previous_from_files(root, year, verified=True) if usable else None
             plan_ = plan(normalized, previous)
             warned: list[dict] = []
             n_warned = 0
             if unchanged_inputs(plan_, previous):  # same files, same bytes: the staged tables stay as they are
-                rows = {n: storage.count_rows(root, n, year) for n in STAGED_TABLES if n != "parse_ledger"}
-                reports = storage.read_partition(root, "reports", year).select(["source_file", "warnings"])
-                pending = [storage.prepare_partition(root, "parse_ledger", year, ledger_of(plan_))]
+                rows = {n: parquet.count_rows(root, n, year) for n in STAGED_TABLES if n != "parse_ledger"}
+                reports = parquet.read_partition(root, "reports", year).select(["source_file", "warnings"])
+                pending = [parquet.prepare_partition(root, "parse_ledger", year, ledger_of(plan_))]
             else:  # streamed: a chunk of inputs at a time, each chunk a row group of every staged table
                 rows = {}
-                writers = {n: storage.PartitionWriter(root, n, year) for n in STAGED_TABLES}
+                writers = {n: parquet.PartitionWriter(root, n, year) for n in STAGED_TABLES}
                 for name, table in iter_parsed(normalized, previous, plan_):
                     if name == "reports":
                         with_warnings = table.filter(pc.greater(pc.list_value_length(table["warnings"]), 0))
@@ -197,7 +203,7 @@ def parsed_reports(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
 def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
     """The gate and the publish in one step: GX identity suite → `quality`; curated or quarantine, atomically.
 
-    Years whose inputs changed are gated in parallel, one worker process per core (`stages.pool`), each a chunk of
+    Years whose inputs changed are gated in parallel, one worker process per core (`storage.pool`), each a chunk of
     reports at a time; the step holds every year's lock meanwhile."""
     checks: dict[str, dict] = {}
     metadata: dict[str, dict] = {}
@@ -220,20 +226,20 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
             context.log.info(f"year {year}: unchanged since the last publish, files kept: "
                              f"{metadata[year]['accounting']}")
         if todo:
-            from ..stages import gate  # noqa: F401  GX imported once, here, before the workers fork
-            from ..stages import pool
+            from gip_pipeline.gate import judge  # noqa: F401  GX imported once, here, before the workers fork
+            from gip_pipeline.storage import pool
 
             jobs = [(str(paths.staging), str(paths.curated), str(paths.quarantine), year, reuse[year], cross[year])
                     for year, _, _ in todo]
-            for (year, inputs, stamp), done in zip(todo, pool.map_chunks(_gate_years, jobs, chunk=1)):
+            for (year, inputs, stamp), done in zip(todo, pool.map_chunks(gate_stage.gate_years, jobs, chunk=1)):
                 pending = done[0].pop("pending")
                 metadata[year], checks[year] = _year_metadata(context, paths, year, done[0])  # raises: unbalanced
                 # the workers wrote the year's files aside; this process, which holds the year's lock, moves them
                 # into place: a worker that outlived a killed parent could never publish without the lock
-                storage.commit(pending)
+                parquet.commit(pending)
                 metadata[year]["unchanged"] = False
                 write_text(stamp, dg.serialize_value({
-                    "inputs": inputs, "outputs": _published_digest(paths, year), "code": _gate_code_digest(),
+                    "inputs": inputs, "outputs": _published_digest(paths, year), "code": gate_stage.code_digest(),
                     "metadata": metadata[year], "check": checks[year]}))
     for year in context.partition_keys:
         record(context, year, metadata[year])
@@ -242,16 +248,8 @@ def fact_tables(context: dg.AssetExecutionContext, paths: GipPaths):
                               severity=dg.AssetCheckSeverity.WARN, metadata=_check_metadata(checks))
 
 
-# what the gate and the publish of a year read, besides the year's staged rows: their code and the schema
-GATE_CODE = ("gip_pipeline.stages.gate", "gip_pipeline.quality.gx_gate", "gip_pipeline.quality.repairs",
-             "gip_pipeline.core.narrative", "gip_pipeline.stages.crossyear", "gip_pipeline.stages.publish",
-             "gip_pipeline.stages.chunks", "gip_pipeline.stages.verdicts",
-             "gip_pipeline.core.schema", "gip_pipeline.defs.assets")
-GATE_INPUTS = PARSED_TABLES + ("identity_operands", "rejects")
-
-
 def _stamp_location(paths: GipPaths, year: str) -> str:
-    return storage.join(paths.staging, "fact_tables_stamps", f"year={year}.json")
+    return parquet.join(paths.staging, "fact_tables_stamps", f"year={year}.json")
 
 
 def _gate_inputs(paths: GipPaths, year: str) -> tuple[str, bool]:
@@ -266,29 +264,16 @@ def _gate_inputs(paths: GipPaths, year: str) -> tuple[str, bool]:
     prev, prev_ok = {}, True
     if year.isdigit():
         prev, damaged = integrity.verify(root, str(int(year) - 1), ("reports", "applications"))
-        prev_ok = damaged is None or _no_staged_parse(root, str(int(year) - 1))
+        prev_ok = damaged is None or gate_stage.no_staged_parse(root, str(int(year) - 1))
         prev = prev or {}
-    inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
-    seen = {t: own[t] for t in GATE_INPUTS} | {f"previous:{t}": d for t, d in prev.items()}
-    return digest_files([], GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine};"
+    inputs = parquet.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
+    seen = {t: own[t] for t in gate_stage.GATE_INPUTS} | {f"previous:{t}": d for t, d in prev.items()}
+    return digest_files([], gate_stage.GATE_CODE, extra=f"inputs={inputs};paths={paths.curated}|{paths.quarantine};"
                                              f"staged={sorted(seen.items())};previous_intact={prev_ok}"), prev_ok
 
 
-def _no_staged_parse(root: str, year: str) -> bool:
-    """No staged parse of the year at all (never parsed): an absent year, not a damaged one."""
-    return integrity.read_stamp(root, year) is None and not any(
-        integrity.exists(root, t, year) for t in ("reports", "applications"))
-
-
-def published_files(paths: GipPaths, year: str, tables: tuple[str, ...] = schema.FACT_TABLES) -> list[str]:
-    """The year's published files of `tables` (curated and quarantine) and its rejects file."""
-    return [storage.join(storage.partition_dir(root, t, year), storage.PART_FILE)
-            for root in (paths.curated, paths.quarantine) for t in tables] + [
-        storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")]
-
-
 def _published_digest(paths: GipPaths, year: str) -> str:
-    return digest_files(published_files(paths, year))
+    return gate_stage.published_digest(str(paths.curated), str(paths.quarantine), year)
 
 
 def _unchanged_publish(paths: GipPaths, year: str, inputs: str, stamp: str) -> tuple[dict, dict] | None:
@@ -303,20 +288,16 @@ def _unchanged_publish(paths: GipPaths, year: str, inputs: str, stamp: str) -> t
     if last.get("inputs") != inputs or last.get("outputs") != _published_digest(paths, year):
         return None
     metadata = last["metadata"]
-    ledger = storage.read_partition(_stage(paths, "parsed"), "parse_ledger", year)["reused"].to_pylist()
+    ledger = parquet.read_partition(_stage(paths, "parsed"), "parse_ledger", year)["reused"].to_pylist()
     metadata.update(parsed=ledger.count(False), skipped_unchanged=ledger.count(True), accounting=(
         f"inputs {metadata['inputs']} = curated {metadata['curated']} + quarantined {metadata['quarantined']} + "
         f"rejected {metadata['rejected']} (unchanged since the last publish: its files are kept)"))
     return metadata, last["check"]
 
 
-def _gate_code_digest() -> str:
-    return digest_files([], GATE_CODE, extra=f"parser={schema.PARSER_VERSION}")
-
-
 def _verdicts_reusable(paths: GipPaths, year: str, stamp: str) -> bool:
     """The year was last published by this gate code and its published files are as that publish left them: the
-    quality rows of its unchanged reports can be kept (`stages.verdicts`)."""
+    quality rows of its unchanged reports can be kept (`gate.verdicts`)."""
     text = read_text(stamp)
     if text is None:
         return False
@@ -324,7 +305,7 @@ def _verdicts_reusable(paths: GipPaths, year: str, stamp: str) -> bool:
         last = dg.deserialize_value(text)
     except Exception:  # a stamp of another version
         return False
-    return last.get("code") == _gate_code_digest() and last.get("outputs") == _published_digest(paths, year)
+    return last.get("code") == gate_stage.code_digest() and last.get("outputs") == _published_digest(paths, year)
 
 
 def _check_metadata(checks: dict[str, dict]) -> dict:
@@ -338,80 +319,6 @@ def _check_metadata(checks: dict[str, dict]) -> dict:
     return out
 
 
-GATE_REPORTS = 2_000  # reports gated and published at a time (`stages.chunks`): bounds memory within a year
-
-
-def _gate_reports() -> int:
-    return max(1, int(os.environ.get("GIP_GATE_REPORTS") or GATE_REPORTS))
-
-
-def _gate_years(jobs: list[tuple[str, str, str, str, bool, bool]]) -> list[dict]:
-    """`gate_and_prepare` of each (staging, curated, quarantine, year, reuse, cross): runs in a pool worker, so
-    plain data out (the files it wrote aside included, as `pending`)."""
-    return [gate_and_prepare(*job) for job in jobs]
-
-
-def gate_and_publish(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False,
-                     cross: bool = True) -> dict:
-    """`gate_and_prepare`, then the publish's moves, in this process (which must hold the year's lock)."""
-    done = gate_and_prepare(staging, curated, quarantine, year, reuse, cross)
-    storage.commit(done.pop("pending"))
-    return done
-
-
-def gate_and_prepare(staging: str, curated: str, quarantine: str, year: str, reuse: bool = False,
-                     cross: bool = True) -> dict:
-    """One year, a chunk of reports at a time: gate every report, add the cross-year warnings, write the year's
-    published files aside (`pending`: nothing a reader sees changes until the caller commits them). With `reuse`,
-    reports published before whose parse was reused keep their published verdicts (`stages.verdicts`). Without
-    `cross`, the previous year is read as absent (its staged parse is damaged). Plain counts and lists (no Dagster objects: this may run in a worker process)."""
-    from ..stages.chunks import report_chunks
-    from ..stages.crossyear import PreviousYear, previous_inputs, previous_year
-    from ..stages.gate import quality_for_chunk, quality_reusing  # imports GX (heavy): only where it runs
-    from ..stages.publish import Publisher
-    from ..stages.verdicts import Published
-
-    t0 = time.perf_counter()
-    root = storage.join(staging, "parsed")
-    if cross or previous_year(year) is None:
-        previous = previous_inputs(root, year)
-    else:  # the previous year's staged parse is damaged: read as absent
-        previous = PreviousYear(previous_year(year), schema.ALL_SCHEMAS["reports"].empty_table().select(
-            ["report_id", "body_key"]), schema.ALL_SCHEMAS["applications"].empty_table())
-    kept: set[str] = set()
-    published = Published(curated, quarantine, year) if reuse else None
-    if published is not None:
-        ledger = storage.read_partition(root, "parse_ledger", year)
-        ledger = ledger.filter(pc.and_(ledger["reused"], pc.equal(ledger["outcome"], "report")))
-        kept = set(ledger["report_id"].to_pylist()) & published.ids
-        in_order = [r for r in storage.read_partition(root, "reports", year)["report_id"].to_pylist() if r in kept]
-        if not published.in_order(in_order):  # files moved since: gate everything (forward reading needs order)
-            kept, published = set(), None
-    publisher = Publisher(year, curated, quarantine)
-    agencies: dict[str, str] = {}
-    failed_identities = checked = not_assessable = chunks = 0
-    for chunk in report_chunks(root, year, PARSED_TABLES + ("identity_operands",), _gate_reports()):
-        operands = chunk.pop("identity_operands")
-        old = [r for r in chunk["reports"]["report_id"].to_pylist() if r in kept]
-        if old:
-            quality = quality_reusing(year, chunk, operands, previous, published.rows(old), old)
-        else:
-            quality = quality_for_chunk(year, chunk, operands, previous)
-        del operands
-        publisher.add(chunk, quality)
-        hard = pc.equal(quality["severity"], "error")
-        failed_identities += pc.sum(pc.and_(hard, pc.invert(quality["passed"]))).as_py() or 0
-        checked += quality.num_rows
-        not_assessable += pc.sum(pc.equal(quality["status"], "not_assessable")).as_py() or 0
-        agencies.update(zip(chunk["reports"]["report_id"].to_pylist(), chunk["reports"]["agency"].to_pylist()))
-        chunks += 1
-    result, pending = publisher.prepare(storage.read_partition(root, "rejects", year))
-    return {"pending": pending, "curated": len(result.curated), "rows": result.rows, "rejects": result.rejects,
-            "quarantined": [(rid, agencies.get(rid) or "", checks) for rid, checks in result.quarantined.items()],
-            "failed_identities": failed_identities, "checked": checked, "not_assessable": not_assessable,
-            "chunks": chunks, "verdicts_kept": len(kept), "seconds": round(time.perf_counter() - t0, 3)}
-
-
 def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str, done: dict) -> tuple[dict, dict]:
     """(materialization, check) metadata of a gated year; the input accounting must balance."""
     root = _stage(paths, "parsed")
@@ -419,8 +326,8 @@ def _year_metadata(context: dg.AssetExecutionContext, paths: GipPaths, year: str
         f"| {rid} | {agency} | {', '.join(checks)} |" for rid, agency, checks in done["quarantined"]]
     rej_lines = ["| file | reason | detail |", "|---|---|---|"] + [
         f"| {r['source_file']} | {r['reason']} | {(r['detail'] or '')[:80]} |" for r in done["rejects"]]
-    ledger = storage.read_partition(root, "parse_ledger", year)["reused"].to_pylist()
-    inputs = storage.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
+    ledger = parquet.read_partition(root, "parse_ledger", year)["reused"].to_pylist()
+    inputs = parquet.read_partition(_stage(paths, "raw_inventory"), "raw_inventory", year).num_rows
     summary = {"inputs": inputs, "parsed": ledger.count(False), "skipped_unchanged": ledger.count(True),
                "curated": done["curated"], "quarantined": len(done["quarantined"]),
                "rejected": len(done["rejects"])}

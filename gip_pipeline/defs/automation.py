@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ..stages.changes import dump_state, load_state, scan
-from ..stages.publish import years_on_record
-from ..stages.raw import partitions_in
-from .jobs import pipeline_job
-from .partitions import REPORT_YEARS
-from .resources import GipPaths
+from gip_pipeline.ingest.changes import dump_state, load_state, scan
+from gip_pipeline.gate.publish import years_on_record
+from gip_pipeline.ingest.inventory import partitions_in
+from gip_pipeline.defs.jobs import pipeline_job
+from gip_pipeline.defs.partitions import REPORT_YEARS
+from gip_pipeline.defs.resources import GipPaths
 
 NIGHTLY_CRON = "0 2 * * *"
 NIGHTLY_TZ = "Asia/Shanghai"

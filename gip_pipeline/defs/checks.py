@@ -10,19 +10,19 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..core import schema
-from ..quality.schema_rows import representatives
-from ..stages import storage
-from ..stages.chunks import stream
-from ..stages.parsed import PARSED_TABLES
-from .assets import parsed_reports, year_scope
-from .partitions import REPORT_YEARS
-from .resources import GipPaths
+from gip_pipeline.contract import schema
+from gip_pipeline.gate.schema_rows import representatives
+from gip_pipeline.storage import parquet
+from gip_pipeline.storage.chunks import stream
+from gip_pipeline.parse.stage import PARSED_TABLES
+from gip_pipeline.defs.assets import parsed_reports, year_scope
+from gip_pipeline.defs.partitions import REPORT_YEARS
+from gip_pipeline.defs.resources import GipPaths
 
 
 def _fresh_ids(root: str, year: str) -> pa.Array:
     """Report ids parsed in this run (the ledger's not-reused inputs)."""
-    ledger = storage.read_partition(root, "parse_ledger", year)
+    ledger = parquet.read_partition(root, "parse_ledger", year)
     return ledger.filter(pc.invert(ledger["reused"]))["report_id"].combine_chunks()
 
 
@@ -46,10 +46,10 @@ def _new_rows(root: str, year: str, fresh: pa.Array) -> tuple[dict[str, pa.Table
 
 
 @dg.asset_check(asset=parsed_reports, blocking=True, partitions_def=REPORT_YEARS,
-                description="GX schema suites generated from core.schema: exact columns, Arrow types, code sets. "
+                description="GX schema suites generated from contract.schema: exact columns, Arrow types, code sets. "
                             "Blocks fact_tables (the publish) of the run's years when it fails.")
 def parsed_schema_conforms(context: dg.AssetCheckExecutionContext, paths: GipPaths) -> dg.AssetCheckResult:
-    root = storage.join(paths.staging, "parsed")
+    root = parquet.join(paths.staging, "parsed")
     per_year: dict[str, dict[str, pa.Table]] = {}
     validated = prevalidated = 0
     for year in context.partition_keys:
@@ -61,7 +61,7 @@ def parsed_schema_conforms(context: dg.AssetCheckExecutionContext, paths: GipPat
                            for year, tables in per_year.items() for name, t in tables.items()
                            if not t.schema.equals(schema.TABLE_SCHEMAS[name], check_metadata=False)]
     if validated and not problems:
-        from ..quality.gx_gate import validate_schema  # GX: imported only when there is something to validate
+        from gip_pipeline.gate.suites import validate_schema  # GX: imported only when there is something to validate
 
         # one validation per table for all the run's years: GX costs ~0.1 s a call, whatever the rows
         problems += validate_schema({name: pa.concat_tables([t[name] for t in per_year.values()])

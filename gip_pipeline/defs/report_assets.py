@@ -14,21 +14,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..core import schema
-from ..stages import storage
-from ..stages.chunks import stream
-from ..stages.fingerprint import digest_files
-from ..stages.location import is_local, local_path, resolve
-from .assets import GROUP, fact_tables, published_files, record
-from .partitions import BACKFILL_POLICY, REPORT_YEARS
-from .resources import GipPaths, default_data_dir
+from gip_pipeline import config
+from gip_pipeline.contract import schema
+from gip_pipeline.storage import parquet
+from gip_pipeline.storage.chunks import stream
+from gip_pipeline.storage.stamps import digest_files
+from gip_pipeline.storage.location import is_local, local_path, resolve
+from gip_pipeline.defs.assets import GROUP, fact_tables, record
+from gip_pipeline.gate import stage as gate_stage
+from gip_pipeline.defs.partitions import BACKFILL_POLICY, REPORT_YEARS
+from gip_pipeline.defs.resources import GipPaths, default_data_dir
 
 REPORT_TABLES = ("reports", "applications", "review_litigation", "quality")
 
 
 def reports_root(paths: GipPaths) -> Path:
     """`$GIP_REPORTS_DIR`, else `reports/` beside a local curated folder, else the repo's `data/reports/`."""
-    if env := os.environ.get("GIP_REPORTS_DIR"):
+    if env := config.current().reports_dir:
         return Path(env)
     return local_path(paths.curated_dir).parent / "reports" if is_local(paths.curated_dir) \
         else default_data_dir() / "reports"
@@ -37,14 +39,14 @@ def reports_root(paths: GipPaths) -> Path:
 def gx_data_docs_enabled() -> bool:
     """GX Data Docs cost ~10 s a year (a file context in a child process), tripling the seed run: opt in with
     `GIP_GX_DATA_DOCS=1` (`gip run --data-docs`). The quality page itself is always built."""
-    return os.environ.get("GIP_GX_DATA_DOCS", "0") == "1"
+    return config.current().gx_data_docs
 
 
 @dg.asset(partitions_def=REPORT_YEARS, group_name=GROUP, deps=[fact_tables], kinds={"python", "html"},
           backfill_policy=BACKFILL_POLICY)
 def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.MaterializeResult:
     """Per year: an offline HTML page of the year's checks, quarantined reports (grids) and charts; GX Data Docs."""
-    from ..bi.quality_report import count_status, render
+    from gip_pipeline.serve.quality_report import count_status, render
 
     root = reports_root(paths)
     for year in context.partition_keys:
@@ -61,9 +63,9 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
                                    "seconds": round(time.perf_counter() - t0, 3)})
             continue
         curated, counts = read_for_page(paths.curated, year)
-        quarantine = {t: storage.read_partition(paths.quarantine, t, year) for t in REPORT_TABLES}
+        quarantine = {t: parquet.read_partition(paths.quarantine, t, year) for t in REPORT_TABLES}
         counts.update(count_status(quarantine["quality"]))
-        rejects_path = storage.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")
+        rejects_path = parquet.join(paths.quarantine, "rejects", f"rejects-{year}.parquet")
         rejects = _read_file(rejects_path)
         page = render(year, curated, quarantine, rejects, run_id=context.run.run_id, status_counts=counts)
         (folder / "runs").mkdir(parents=True, exist_ok=True)
@@ -78,7 +80,7 @@ def quality_report(context: dg.AssetExecutionContext, paths: GipPaths) -> dg.Mat
                     "latest": dg.MetadataValue.path(str(latest)), "unchanged": False,
                     "quarantined": quarantine["reports"].num_rows, "curated": curated["reports"].num_rows}
         if gx_data_docs_enabled():
-            from ..bi.gx_docs import build_in_subprocess
+            from gip_pipeline.serve.gx_docs import build_in_subprocess
 
             docs = build_in_subprocess(root, str(paths.curated), str(paths.quarantine), str(paths.staging), year)
             metadata["gx_data_docs"] = dg.MetadataValue.path(docs["index"])
@@ -95,7 +97,7 @@ def read_for_page(curated_root: str, year: str) -> tuple[dict[str, pa.Table], Co
     """What the page shows of the curated year, streamed a row group at a time (a year's curated quality rows are
     ~0.5 GB at 14,000 reports): reports' ids and bodies, the 总计 column of applications, the failed quality rows,
     and the (severity, status) counts of all quality rows."""
-    from ..bi.quality_report import count_status
+    from gip_pipeline.serve.quality_report import count_status
 
     counts: Counter = Counter()
     failed, totals = [], []
@@ -107,7 +109,7 @@ def read_for_page(curated_root: str, year: str) -> tuple[dict[str, pa.Table], Co
         totals.append(pa.Table.from_batches([batch]).filter(pc.equal(batch["applicant"], "total")))
     apps = schema.TABLE_SCHEMAS["applications"]
     return {
-        "reports": storage.read_partition(curated_root, "reports", year).select(["report_id", "agency"]),
+        "reports": parquet.read_partition(curated_root, "reports", year).select(["report_id", "agency"]),
         "quality": pa.concat_tables(failed) if failed else schema.TABLE_SCHEMAS["quality"].empty_table(),
         "applications": pa.concat_tables(totals) if totals else pa.schema(
             [apps.field(c) for c in ("report_id", "row_code", "applicant", "value")]).empty_table(),
@@ -116,7 +118,7 @@ def read_for_page(curated_root: str, year: str) -> tuple[dict[str, pa.Table], Co
 
 def _published_digest(paths: GipPaths, year: str) -> str:
     """Digest of every published file the page is made from, and of the page code."""
-    return digest_files(published_files(paths, year, REPORT_TABLES), ("gip_pipeline.bi.quality_report",))
+    return digest_files(gate_stage.published_files(paths.curated, paths.quarantine, year, REPORT_TABLES), ("gip_pipeline.serve.quality_report",))
 
 
 def _read_file(path: str):

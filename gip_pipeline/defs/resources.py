@@ -10,8 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..settings import default_data_dir, default_location  # noqa: F401  (re-exported for report_assets)
-from ..stages.location import is_uri
+from gip_pipeline.config import default_data_dir, default_location  # noqa: F401  (re-exported for report_assets)
+from gip_pipeline.storage.location import is_uri
 
 
 def _loc(value: str) -> Path | str:

@@ -1,1 +1,0 @@
-"""Pure parsing core: plain functions over bytes and text. Imports neither Dagster nor Great Expectations."""

@@ -1,1 +1,0 @@
-"""Great Expectations gates, generated from the identities and schemas declared in `core.schema`."""
