@@ -86,10 +86,14 @@ def _convert(data: bytes, filename: str) -> Converted:
     if kind == "zip":
         raise DecodeError("unsupported_container", "ZIP archive without word/document.xml: not a DOCX report")
     if kind == "pdf":
-        from . import pdf
+        from . import pdf, pdfium
 
-        text, meta = pdf.convert(data)
-        converter, encoding = pdf.version(), None
+        try:  # PDFium first; pdfplumber for what PDFium cannot give the same way (see `pdfium.py`)
+            text, meta = pdfium.convert(data)
+            converter, encoding = pdfium.version(), None
+        except pdfium.Unsupported:
+            text, meta = pdf.convert(data)
+            converter, encoding = pdf.version(), None
     elif kind == "docx":
         from . import docx
 

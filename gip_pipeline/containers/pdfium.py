@@ -1,0 +1,414 @@
+"""PDF with a text layer → text, tables as TAB grids, read through PDFium (pypdfium2): the default PDF reader.
+
+The output is `pdf.py`'s (see its module doc: ruled tables as grids, blank value cells written, wrapped and vertical
+labels joined, footers in the margins dropped, a table split over pages as two grids in a row), built from what
+PDFium gives in a few C calls a page instead of pdfminer's content-stream parsing in Python: the characters with
+their boxes and font size (the text page) and the painted paths (the page objects). The table grid is found the
+way pdfplumber finds it, step for step, so both readers cut a page into the same cells:
+
+* every filled or stroked path is split into subpaths; a subpath of one segment is a line, a closed axis-aligned
+  four-segment one a rectangle (its four sides), anything else a polyline (its straight pieces); the horizontal
+  and vertical pieces of at least 1 pt are the page's edges (pdfminer's and pdfplumber's rules);
+* edges are snapped and joined (3 pt), their crossings (3 pt) make the cells (the smallest rectangle each
+  top-left crossing closes with connected edges), cells touching at a corner make a table (pdfplumber's
+  `merge_edges` … `cells_to_tables`, which are pure geometry and are called here with PDFium's edges);
+* a character belongs to the cell holding its centre; a cell's characters are cut into lines (tops within 3 pt)
+  and words (a gap over 3 pt or a space), as pdfplumber's `extract_text` does.
+
+What PDFium cannot give the same way is not guessed: `Unsupported` is raised and the caller reads the file with
+pdfplumber (`pdf.py`) — a PDF PDFium cannot open (the fallback then names the damage), one with no character (a
+scan: the fallback says `needs_ocr`), a rotated page or one whose media box does not start at 0,0, rotated or
+vertical characters, Form XObjects (nested coordinate spaces), and a table whose grid is not consistent (a row of
+cells not covering the table's width).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from operator import itemgetter
+
+from ..core.cells import is_footer
+from .grid import join_pieces, table_lines
+
+_MARGIN = 0.1  # share of the page height at the top and bottom where footers and headers are looked for
+_TOL = 3.0  # pdfplumber's default snap / join / intersection / text tolerances (pt)
+
+
+class Unsupported(Exception):
+    """This PDF is not read here; read it with pdfplumber (`pdf.convert`)."""
+
+
+def version() -> str:
+    import pypdfium2
+
+    return f"pypdfium2 {pypdfium2.PYPDFIUM_INFO} (PDFium {str(pypdfium2.PDFIUM_INFO).split('@')[0]})"
+
+
+# ------------------------------------------------------------------------------------------------ page content
+
+
+def _chars(raw, textpage, height: float) -> list[tuple]:
+    """(x0, x1, top, bottom, text, size) of every character PDFium read (not the spaces and line breaks it
+    generates), in the page's top-down coordinates."""
+    n = raw.FPDFText_CountChars(textpage)
+    if n < 0:
+        raise Unsupported("text page not readable")
+    rect, m = raw.FS_RECTF(), raw.FS_MATRIX()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    get_unicode, is_generated, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
+    font_size, get_matrix, origin = raw.FPDFText_GetFontSize, raw.FPDFText_GetMatrix, raw.FPDFText_GetCharOrigin
+    out = []
+    for i in range(n):
+        if is_generated(textpage, i) == 1:
+            continue
+        code = get_unicode(textpage, i)
+        if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code < 0xE000:
+            raise Unsupported(f"character {i} has no Unicode value PDFium can give")
+        text = chr(code)
+        if text in "\r\n":
+            continue
+        if not (loose_box(textpage, i, rect) and get_matrix(textpage, i, m)):
+            raise Unsupported(f"no box for character {i}")
+        if m.b or m.c or m.a <= 0 or m.d <= 0:
+            if text.isspace():
+                continue
+            raise Unsupported("rotated, skewed or mirrored text")
+        em = font_size(textpage, i) * m.d  # pdfminer's `size`: the font size in page units
+        # pdfminer's box is one em high from the font's descent; PDFium's loose box has the descent at the bottom
+        # but the font's ascent at the top, which some fonts put far above the em
+        x0, x1, bottom = rect.left, rect.right, height - rect.bottom
+        top = bottom - em
+        if rect.top - rect.bottom > 2 * em or x1 - x0 > 1.5 * em:
+            # PDFium's loose box of a vertical-writing CID font ignores the text matrix's scale: the em square
+            # on the baseline from the character's origin instead, which is pdfminer's box for these characters
+            if not origin(textpage, i, x, y):
+                raise Unsupported(f"no origin for character {i}")
+            x0, x1, bottom = x.value, x.value + em, height - y.value
+            top = bottom - em
+        out.append((x0, x1, top, bottom, text, em))
+    return out
+
+
+def _edges(raw, page, height: float) -> list[dict]:
+    """The page's horizontal and vertical edges, as pdfplumber makes them from pdfminer's lines, rects, curves."""
+    edges: list[dict] = []
+    n_obj = raw.FPDFPage_CountObjects(page)
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    m = raw.FS_MATRIX()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for k in range(n_obj):
+        obj = raw.FPDFPage_GetObject(page, k)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            raise Unsupported("Form XObject on the page")
+        if kind != raw.FPDF_PAGEOBJ_PATH:
+            continue
+        if not raw.FPDFPath_GetDrawMode(obj, fill, stroke) or (fill.value == 0 and not stroke.value):
+            continue  # a path neither filled nor stroked paints nothing (pdfminer's `n`)
+        if not raw.FPDFPageObj_GetMatrix(obj, m):
+            raise Unsupported("path without a matrix")
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        subpaths: list[tuple[str, list]] = []
+        shape, pts = "", []
+        segs = raw.FPDFPath_CountSegments(obj)
+        bezier = 0
+        for i in range(segs):
+            seg = raw.FPDFPath_GetPathSegment(obj, i)
+            raw.FPDFPathSegment_GetPoint(seg, x, y)
+            t = raw.FPDFPathSegment_GetType(seg)
+            pt = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+            if t == raw.FPDF_SEGMENT_MOVETO:
+                if shape:
+                    subpaths.append((shape, pts))
+                shape, pts, bezier = "m", [pt], 0
+            elif t == raw.FPDF_SEGMENT_BEZIERTO:
+                bezier += 1
+                if bezier % 3 == 0:  # two control points, then the end point (pdfminer keeps the end point)
+                    shape += "c"
+                    pts.append(pt)
+            elif t == raw.FPDF_SEGMENT_LINETO:
+                shape += "l"
+                pts.append(pt)
+            else:
+                raise Unsupported("unknown path segment")
+            if shape and raw.FPDFPathSegment_GetClose(seg):
+                shape += "h"
+                pts.append(pts[0])
+        if shape:
+            subpaths.append((shape, pts))
+        for shape, pts in subpaths:
+            edges.extend(_subpath_edges(shape, pts))
+    return [e for e in edges if e["orientation"] and e["width" if e["orientation"] == "h" else "height"] >= 1]
+
+
+def _edge(x0, x1, top, bottom, orientation) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
+            "height": bottom - top, "orientation": orientation}
+
+
+def _subpath_edges(shape: str, pts: list) -> list[dict]:
+    """pdfminer's `paint_path` classification of one subpath (top-down points), as pdfplumber's edges."""
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-2] + pts[-1:]
+    if shape in ("ml", "mlh"):
+        (x0, t0), (x1, t1) = pts[0], pts[1]
+        top, bottom = min(t0, t1), max(t0, t1)
+        return [_edge(min(x0, x1), max(x0, x1), top, bottom, "h" if top == bottom else "v")]
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        if pts[0] == pts[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                 or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+            left, right = min(x0, x2), max(x0, x2)
+            top, bottom = min(y0, y2), max(y0, y2)
+            return [_edge(left, right, top, top, "h"), _edge(left, right, bottom, bottom, "h"),
+                    _edge(left, left, top, bottom, "v"), _edge(right, right, top, bottom, "v")]
+    if len(pts) < 2:
+        return []
+    out = []
+    for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+        orientation = "v" if xa == xb else ("h" if ya == yb else None)
+        out.append(_edge(min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb), orientation))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ text
+
+
+def _cluster(values: list[float], tol: float) -> dict[float, int]:
+    """pdfplumber's `make_cluster_dict`: sorted distinct values, a new cluster where the step exceeds `tol`."""
+    out: dict[float, int] = {}
+    group, last = -1, None
+    for v in sorted(set(values)):
+        if last is None or v > last + tol:
+            group += 1
+        out[v] = group
+        last = v
+    return out
+
+
+def _lines(chars: list[tuple]) -> list[list[tuple]]:
+    """Characters → lines (tops within 3 pt, top to bottom), each a list of words (lists of characters)."""
+    if not chars:
+        return []
+    cluster = _cluster([c[2] for c in chars], _TOL)
+    by_line: dict[int, list] = {}
+    for ch in chars:
+        by_line.setdefault(cluster[ch[2]], []).append(ch)
+    lines = []
+    for key in sorted(by_line):
+        words: list[list[tuple]] = []
+        word: list[tuple] = []
+        for ch in sorted(by_line[key], key=itemgetter(0)):
+            if ch[4].isspace():
+                if word:
+                    words.append(word)
+                word = []
+                continue
+            if word:
+                prev = word[-1]
+                if ch[0] < prev[0] or ch[0] > prev[1] + _TOL or abs(ch[2] - prev[2]) > _TOL:
+                    words.append(word)
+                    word = []
+            word.append(ch)
+        if word:
+            words.append(word)
+        if words:
+            lines.append(words)
+    return lines
+
+
+def _line_text(words: list[list[tuple]]) -> str:
+    return " ".join("".join(c[4] for c in w) for w in words)
+
+
+def _text(chars: list[tuple]) -> str:
+    return "\n".join(_line_text(words) for words in _lines(chars))
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def _tables(edges: list[dict]) -> list[list[tuple]]:
+    """The cells of each table on the page, top to bottom (pdfplumber's table finder on these edges)."""
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    if not edges:
+        return []
+    merged = merge_edges(edges, _TOL, _TOL, _TOL, _TOL)
+    merged = [e for e in merged if e["width" if e["orientation"] == "h" else "height"] >= 3]  # edge_min_length
+    return cells_to_tables(intersections_to_cells(edges_to_intersections(merged, _TOL, _TOL)))
+
+
+def _rows(cells: list[tuple]) -> list[tuple[tuple, list]]:
+    """pdfplumber's `Table.rows`: per distinct cell top, the cells by the table's distinct x0s (None = none
+    starts there), with the row's box."""
+    xs = sorted({c[0] for c in cells})
+    rows = []
+    by_top: dict[float, dict] = {}
+    for c in sorted(cells, key=itemgetter(1, 0)):
+        by_top.setdefault(c[1], {})[c[0]] = c
+    for top, xdict in by_top.items():
+        row = [xdict.get(x) for x in xs]
+        present = [c for c in row if c]
+        box = (min(c[0] for c in present), min(c[1] for c in present), max(c[2] for c in present),
+               max(c[3] for c in present))
+        rows.append((box, row))
+    return rows
+
+
+class _Chars:
+    """A page's characters and their centres as arrays, for the many box tests of a table."""
+
+    def __init__(self, chars: list[tuple]):
+        import numpy as np
+
+        self.chars = chars
+        box = np.array([c[:4] for c in chars], dtype=np.float64).reshape(-1, 4)
+        self.h = (box[:, 0] + box[:, 1]) / 2
+        self.v = (box[:, 2] + box[:, 3]) / 2
+
+    def inside(self, box: tuple, among=None):
+        """Indices of the characters whose centre is in the box, right and bottom open (pdfplumber's
+        `char_in_bbox`), among the given indices (default: all)."""
+        import numpy as np
+
+        h, v = (self.h, self.v) if among is None else (self.h[among], self.v[among])
+        hit = np.flatnonzero((h >= box[0]) & (h < box[2]) & (v >= box[1]) & (v < box[3]))
+        return hit if among is None else among[hit]
+
+    def closed(self, box: tuple):
+        """A mask of the characters whose centre is in the box, all sides closed (`pdf._center_in`)."""
+        return (self.h >= box[0]) & (self.h <= box[2]) & (self.v >= box[1]) & (self.v <= box[3])
+
+    def pick(self, indices) -> list[tuple]:
+        return [self.chars[i] for i in indices]
+
+
+def _clipped(chars: list[tuple], box: tuple) -> list[tuple]:
+    """pdfplumber's `crop(box, strict=False)` of characters: those overlapping the box, clipped to it."""
+    out = []
+    for ch in chars:
+        left, right = max(ch[0], box[0]), min(ch[1], box[2])
+        top, bottom = max(ch[2], box[1]), min(ch[3], box[3])
+        if right - left >= 0 and bottom - top >= 0 and (right - left) + (bottom - top) > 0:
+            out.append((left, right, top, bottom) + ch[4:])
+    return out
+
+
+def _table_grid(page: _Chars, cells: list[tuple]) -> tuple[list[list[str | None]], list[tuple]]:
+    """The table's rows (None = a position covered by a merged cell) and the boxes its text came from
+    (`pdf._table_grid`)."""
+    rows = _rows(cells)
+    width = len(rows[0][1])
+    bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+    in_table = page.inside((bbox[0], bbox[1], bbox[2] + 1e-9, bbox[3] + 1e-9))
+    out: list[list[str | None]] = []
+    for box, row in rows:
+        row_chars = page.inside(box, in_table)
+        texts: list[str | None] = []
+        for cell in row:
+            if cell is None:
+                texts.append(None)
+                continue
+            inside = page.inside(cell, row_chars) if len(row_chars) else row_chars
+            texts.append(_text(page.pick(inside)) if len(inside) else "")
+        out.append(texts)
+    boxes = list(cells)
+    xs = sorted({round(c[0], 1) for c in cells}) + [bbox[2]]
+    cols = [(xs[j], xs[j + 1]) for j in range(len(xs) - 1)]
+    if len(cols) != width:
+        raise Unsupported("a table whose columns do not line up")
+    for i, (box, row) in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell is not None:
+                continue
+            hole = (cols[j][0], box[1], cols[j][1], box[3])
+            center = ((hole[0] + hole[2]) / 2, (hole[1] + hole[3]) / 2)
+            if any(b[0] <= center[0] <= b[2] and b[1] <= center[1] <= b[3] for b in boxes):
+                continue  # covered by a merged cell
+            text = _text(_clipped(page.chars, hole)) if hole[2] > hole[0] and hole[3] > hole[1] else ""
+            if text.strip():
+                out[i][j] = text
+                boxes.append(hole)
+    return out, boxes
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def _page_lines(chars: list[tuple], edges: list[dict], height: float) -> list[str]:
+    """`pdf._page_lines` on PDFium's characters and edges."""
+    blocks: list[tuple] = []
+    tables = _tables(edges)
+    outside = chars
+    if tables:
+        page = _Chars(chars)
+        taken = None
+        for k, cells in enumerate(tables):
+            rows, boxes = _table_grid(page, cells)
+            for b in boxes:
+                taken = page.closed(b) if taken is None else taken | page.closed(b)
+            blocks.append((min(c[1] for c in cells), k, table_lines(rows), None))
+        outside = [ch for ch, t in zip(chars, taken.tolist()) if not t]
+    lines = _lines(outside)
+    sizes = sorted(c[5] for words in lines for w in words for c in w)
+    body = sizes[len(sizes) // 2] if sizes else 0.0  # the body text's size: the median outside the tables
+    for words in lines:
+        text = _line_text(words).strip()
+        top = min(c[2] for w in words for c in w)
+        bottom = max(c[3] for w in words for c in w)
+        in_margin = top < _MARGIN * height or bottom > (1 - _MARGIN) * height
+        if not text or (in_margin and is_footer(text)):
+            continue
+        size = max(c[5] for w in words for c in w)
+        blocks.append((top, -1, [text], size if size >= 1.2 * body else None))
+    blocks.sort(key=lambda b: (round(b[0], 1), b[1]))
+    out: list[str] = []
+    prev_size = None
+    for block in blocks:
+        size = block[3] if block[1] == -1 else None
+        if size is not None and prev_size is not None and abs(size - prev_size) < 0.5:
+            out[-1] = join_pieces([out[-1], block[2][0]])  # a title wrapped over lines in a large font: one line
+        else:
+            out.extend(block[2])
+        prev_size = size
+    return out
+
+
+def convert(data: bytes) -> tuple[str, dict]:
+    """Text and metadata as `pdf.convert` gives them, or `Unsupported` (read it with pdfplumber)."""
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except Exception as exc:  # damaged, encrypted: pdfplumber reads it or names the damage
+        raise Unsupported(f"PDFium cannot open it: {exc}") from exc
+    try:
+        info = pdf.get_metadata_dict()
+        meta = {k: info[k] for k in ("Title", "CreationDate", "ModDate") if info.get(k)}
+        out: list[str] = []
+        any_char = False
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                if page.get_rotation() or tuple(page.get_mediabox())[:2] != (0, 0) \
+                        or tuple(page.get_cropbox()) != tuple(page.get_mediabox()):
+                    raise Unsupported("rotated page or page box not at 0,0")
+                height = page.get_height()
+                textpage = page.get_textpage()
+                try:
+                    chars = _chars(raw, textpage.raw, height)
+                finally:
+                    textpage.close()
+                any_char = any_char or bool(chars)
+                out.extend(_page_lines(chars, _edges(raw, page.raw, height), height))
+            finally:
+                page.close()
+        if not any_char:
+            raise Unsupported("no character: a scan, or text PDFium does not give")
+    finally:
+        pdf.close()
+    return "\n".join(out) + "\n", meta
