@@ -58,17 +58,23 @@ def _chars(raw, textpage, height: float) -> list[tuple]:
     x, y = ctypes.c_double(), ctypes.c_double()
     get_unicode, is_generated, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
     font_size, get_matrix, origin = raw.FPDFText_GetFontSize, raw.FPDFText_GetMatrix, raw.FPDFText_GetCharOrigin
+    rect_ref, m_ref = ctypes.byref(rect), ctypes.byref(m)
+    buf = (ctypes.c_ushort * (n + 1))()
+    written = raw.FPDFText_GetText(textpage, 0, n, buf)
+    text_all = bytes(buf)[:2 * max(written - 1, 0)].decode("utf-16-le", "surrogatepass")
+    if len(text_all) != n or any(0xD800 <= ord(ch) < 0xE000 for ch in text_all):
+        text_all = "".join(chr(get_unicode(textpage, i)) for i in range(n))  # one character a text index
     out = []
-    for i in range(n):
-        if is_generated(textpage, i) == 1:
-            continue
-        code = get_unicode(textpage, i)
-        if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code < 0xE000:
+    for i, text in enumerate(text_all):
+        code = ord(text)
+        if code < 0x3000:  # PDFium adds spaces and line breaks of its own, never CJK
+            if text in "\r\n" or is_generated(textpage, i) == 1:
+                continue
+            if code == 0:
+                raise Unsupported(f"character {i} has no Unicode value PDFium can give")
+        elif code in (0xFFFE, 0xFFFF) or 0xD800 <= code < 0xE000:
             raise Unsupported(f"character {i} has no Unicode value PDFium can give")
-        text = chr(code)
-        if text in "\r\n":
-            continue
-        if not (loose_box(textpage, i, rect) and get_matrix(textpage, i, m)):
+        if not (loose_box(textpage, i, rect_ref) and get_matrix(textpage, i, m_ref)):
             raise Unsupported(f"no box for character {i}")
         if m.b or m.c or m.a <= 0 or m.d <= 0:
             if text.isspace():
@@ -93,46 +99,59 @@ def _chars(raw, textpage, height: float) -> list[tuple]:
 def _edges(raw, page, height: float) -> list[dict]:
     """The page's horizontal and vertical edges, as pdfplumber makes them from pdfminer's lines, rects, curves."""
     edges: list[dict] = []
-    n_obj = raw.FPDFPage_CountObjects(page)
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    m = raw.FS_MATRIX()
+    fill, stroke, m = ctypes.c_int(), ctypes.c_int(), raw.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
-    for k in range(n_obj):
-        obj = raw.FPDFPage_GetObject(page, k)
-        kind = raw.FPDFPageObj_GetType(obj)
-        if kind == raw.FPDF_PAGEOBJ_FORM:
-            raise Unsupported("Form XObject on the page")
-        if kind != raw.FPDF_PAGEOBJ_PATH:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill_ref, stroke_ref, m_ref, x_ref, y_ref = (ctypes.byref(v) for v in (fill, stroke, m, x, y))
+    bounds = tuple(ctypes.byref(v) for v in (left, bottom, right, top))
+    get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+    draw_mode, get_matrix, count_segments = raw.FPDFPath_GetDrawMode, raw.FPDFPageObj_GetMatrix, raw.FPDFPath_CountSegments
+    get_segment, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint
+    segment_type, segment_close = raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetClose
+    TEXT, PATH, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+    MOVETO, LINETO, BEZIERTO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO, raw.FPDF_SEGMENT_BEZIERTO
+    for k in range(raw.FPDFPage_CountObjects(page)):
+        obj = get_object(page, k)
+        kind = get_type(obj)
+        if kind == TEXT:
+            if not get_bounds(obj, *bounds) or right.value <= left.value:
+                # PDFium measures a text object by its glyphs; one character whose font has no glyph on this
+                # machine (a font not embedded in the PDF) measures 0 wide, and its text page drops it
+                raise Unsupported("a text object PDFium cannot measure (its characters are lost)")
             continue
-        if not raw.FPDFPath_GetDrawMode(obj, fill, stroke) or (fill.value == 0 and not stroke.value):
+        if kind == FORM:
+            raise Unsupported("Form XObject on the page")
+        if kind != PATH:
+            continue
+        if not draw_mode(obj, fill_ref, stroke_ref) or (fill.value == 0 and not stroke.value):
             continue  # a path neither filled nor stroked paints nothing (pdfminer's `n`)
-        if not raw.FPDFPageObj_GetMatrix(obj, m):
+        if not get_matrix(obj, m_ref):
             raise Unsupported("path without a matrix")
         a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
         subpaths: list[tuple[str, list]] = []
         shape, pts = "", []
-        segs = raw.FPDFPath_CountSegments(obj)
         bezier = 0
-        for i in range(segs):
-            seg = raw.FPDFPath_GetPathSegment(obj, i)
-            raw.FPDFPathSegment_GetPoint(seg, x, y)
-            t = raw.FPDFPathSegment_GetType(seg)
-            pt = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
-            if t == raw.FPDF_SEGMENT_MOVETO:
+        for i in range(count_segments(obj)):
+            seg = get_segment(obj, i)
+            get_point(seg, x_ref, y_ref)
+            t = segment_type(seg)
+            px, py = x.value, y.value
+            pt = (a * px + c * py + e, height - (b * px + d * py + f))
+            if t == MOVETO:
                 if shape:
                     subpaths.append((shape, pts))
                 shape, pts, bezier = "m", [pt], 0
-            elif t == raw.FPDF_SEGMENT_BEZIERTO:
+            elif t == BEZIERTO:
                 bezier += 1
                 if bezier % 3 == 0:  # two control points, then the end point (pdfminer keeps the end point)
                     shape += "c"
                     pts.append(pt)
-            elif t == raw.FPDF_SEGMENT_LINETO:
+            elif t == LINETO:
                 shape += "l"
                 pts.append(pt)
             else:
                 raise Unsupported("unknown path segment")
-            if shape and raw.FPDFPathSegment_GetClose(seg):
+            if shape and segment_close(seg):
                 shape += "h"
                 pts.append(pts[0])
         if shape:
@@ -230,15 +249,114 @@ def _text(chars: list[tuple]) -> str:
 # ------------------------------------------------------------------------------------------------ tables
 
 
-def _tables(edges: list[dict]) -> list[list[tuple]]:
-    """The cells of each table on the page, top to bottom (pdfplumber's table finder on these edges)."""
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+def _snap(edges: list[list], key: int, tol: float) -> None:
+    """pdfplumber's `snap_objects`: edges whose position (x of a vertical, y of a horizontal) is within `tol` of
+    the next one's are moved to their cluster's mean position, in place."""
+    cluster = _cluster([e[key] for e in edges], tol)
+    groups: dict[int, list] = {}
+    for e in edges:
+        groups.setdefault(cluster[e[key]], []).append(e)
+    for group in groups.values():
+        avg = sum(e[key] for e in group) / len(group)
+        for e in group:
+            e[key], e[key + 2] = avg, avg + (e[key + 2] - e[key])  # x0, x1 (vertical) or top, bottom (horizontal)
 
+
+def _merge(edges: list[dict]) -> tuple[list[tuple], list[tuple]]:
+    """pdfplumber's `merge_edges` (snap 3, join 3) and `edge_min_length` (3): the vertical and the horizontal
+    edges as (x0, top, x1, bottom)."""
+    v = [[e["x0"], e["top"], e["x1"], e["bottom"]] for e in edges if e["orientation"] == "v"]
+    h = [[e["x0"], e["top"], e["x1"], e["bottom"]] for e in edges if e["orientation"] == "h"]
+    _snap(v, 0, _TOL)
+    _snap(h, 1, _TOL)
+    out: dict[str, list[tuple]] = {"v": [], "h": []}
+    for kind, group_key, lo, hi in (("v", 0, 1, 3), ("h", 1, 0, 2)):
+        lines: dict[float, list] = {}
+        for e in (v if kind == "v" else h):
+            lines.setdefault(e[group_key], []).append(e)
+        for pos in sorted(lines):
+            joined: list[list] = []
+            for e in sorted(lines[pos], key=itemgetter(lo)):
+                if joined and e[lo] <= joined[-1][hi] + _TOL:
+                    if e[hi] > joined[-1][hi]:
+                        joined[-1] = joined[-1][:hi] + [e[hi]] + joined[-1][hi + 1:]
+                else:
+                    joined.append(list(e))
+            out[kind].extend(tuple(e) for e in joined if e[hi] - e[lo] >= 3)
+    return out["v"], out["h"]
+
+
+def _tables(edges: list[dict]) -> list[list[tuple]]:
+    """The cells of each table on the page, top to bottom: pdfplumber's table finder (`edges_to_intersections`,
+    `intersections_to_cells`, `cells_to_tables` with its default tolerances) on these edges."""
     if not edges:
         return []
-    merged = merge_edges(edges, _TOL, _TOL, _TOL, _TOL)
-    merged = [e for e in merged if e["width" if e["orientation"] == "h" else "height"] >= 3]  # edge_min_length
-    return cells_to_tables(intersections_to_cells(edges_to_intersections(merged, _TOL, _TOL)))
+    v_edges, h_edges = _merge(edges)
+    crossings: dict[tuple, tuple[set, set]] = {}
+    for v in sorted(v_edges, key=itemgetter(0, 1)):
+        for h in sorted(h_edges, key=itemgetter(1, 0)):
+            if v[1] <= h[1] + _TOL and v[3] >= h[1] - _TOL and v[0] >= h[0] - _TOL and v[0] <= h[2] + _TOL:
+                vs, hs = crossings.setdefault((v[0], h[1]), (set(), set()))
+                vs.add(v)
+                hs.add(h)
+    points = sorted(crossings)
+    below_of: dict[float, list] = {}
+    right_of: dict[float, list] = {}
+    for p in points:  # in sorted order: the points after p with its x (below it) or its y (right of it)
+        below_of.setdefault(p[0], []).append(p)
+        right_of.setdefault(p[1], []).append(p)
+
+    def vertical(p1, p2) -> bool:
+        return not crossings[p1][0].isdisjoint(crossings[p2][0])
+
+    def horizontal(p1, p2) -> bool:
+        return not crossings[p1][1].isdisjoint(crossings[p2][1])
+
+    cells = []
+    for pt in points:
+        column, row = below_of[pt[0]], right_of[pt[1]]
+        below = column[column.index(pt) + 1:]
+        right = row[row.index(pt) + 1:]
+        found = None
+        for below_pt in below:
+            if not vertical(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not horizontal(pt, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if corner in crossings and vertical(corner, right_pt) and horizontal(corner, below_pt):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return _group_cells(cells)
+
+
+def _group_cells(cells: list[tuple]) -> list[list[tuple]]:
+    """pdfplumber's `cells_to_tables`: cells sharing a corner are one table; tables of more than one cell, by
+    their top-left cell."""
+    remaining = list(cells)
+    corners: set = set()
+    current: list[tuple] = []
+    tables = []
+    while remaining:
+        before = len(current)
+        for cell in list(remaining):
+            x0, top, x1, bottom = cell
+            these = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or any(c in corners for c in these):
+                corners.update(these)
+                current.append(cell)
+                remaining.remove(cell)
+        if len(current) == before:
+            tables.append(current)
+            corners, current = set(), []
+    if current:
+        tables.append(current)
+    return [t for t in sorted(tables, key=lambda t: min((c[1], c[0]) for c in t)) if len(t) > 1]
 
 
 def _rows(cells: list[tuple]) -> list[tuple[tuple, list]]:
@@ -269,21 +387,27 @@ class _Chars:
         self.h = (box[:, 0] + box[:, 1]) / 2
         self.v = (box[:, 2] + box[:, 3]) / 2
 
-    def inside(self, box: tuple, among=None):
-        """Indices of the characters whose centre is in the box, right and bottom open (pdfplumber's
-        `char_in_bbox`), among the given indices (default: all)."""
+    def per_box(self, boxes: list[tuple]) -> list[list[tuple]]:
+        """The characters whose centre is in each box, right and bottom open (pdfplumber's `char_in_bbox`; a
+        cell lies in its row's box, so the row test pdfplumber makes first changes nothing)."""
         import numpy as np
 
-        h, v = (self.h, self.v) if among is None else (self.h[among], self.v[among])
-        hit = np.flatnonzero((h >= box[0]) & (h < box[2]) & (v >= box[1]) & (v < box[3]))
-        return hit if among is None else among[hit]
+        b = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+        h, v = self.h[:, None], self.v[:, None]
+        hit = (h >= b[:, 0]) & (h < b[:, 2]) & (v >= b[:, 1]) & (v < b[:, 3])
+        chars = self.chars
+        return [[chars[i] for i in np.flatnonzero(hit[:, j])] for j in range(len(boxes))]
 
-    def closed(self, box: tuple):
-        """A mask of the characters whose centre is in the box, all sides closed (`pdf._center_in`)."""
-        return (self.h >= box[0]) & (self.h <= box[2]) & (self.v >= box[1]) & (self.v <= box[3])
+    def outside(self, boxes: list[tuple]) -> list[tuple]:
+        """The characters whose centre is in none of the boxes, all sides closed (`pdf._center_in`)."""
+        import numpy as np
 
-    def pick(self, indices) -> list[tuple]:
-        return [self.chars[i] for i in indices]
+        if not boxes:
+            return self.chars
+        b = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+        h, v = self.h[:, None], self.v[:, None]
+        taken = ((h >= b[:, 0]) & (h <= b[:, 2]) & (v >= b[:, 1]) & (v <= b[:, 3])).any(axis=1)
+        return [ch for ch, t in zip(self.chars, taken.tolist()) if not t]
 
 
 def _clipped(chars: list[tuple], box: tuple) -> list[tuple]:
@@ -301,28 +425,17 @@ def _table_grid(page: _Chars, cells: list[tuple]) -> tuple[list[list[str | None]
     """The table's rows (None = a position covered by a merged cell) and the boxes its text came from
     (`pdf._table_grid`)."""
     rows = _rows(cells)
-    width = len(rows[0][1])
     bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
-    in_table = page.inside((bbox[0], bbox[1], bbox[2] + 1e-9, bbox[3] + 1e-9))
-    out: list[list[str | None]] = []
-    for box, row in rows:
-        row_chars = page.inside(box, in_table)
-        texts: list[str | None] = []
-        for cell in row:
-            if cell is None:
-                texts.append(None)
-                continue
-            inside = page.inside(cell, row_chars) if len(row_chars) else row_chars
-            texts.append(_text(page.pick(inside)) if len(inside) else "")
-        out.append(texts)
+    present = [c for _, row in rows for c in row if c is not None]
+    texts = dict(zip(present, page.per_box(present)))
+    out: list[list[str | None]] = [[None if c is None else (_text(texts[c]) if texts[c] else "") for c in row]
+                                   for _, row in rows]
     boxes = list(cells)
     xs = sorted({round(c[0], 1) for c in cells}) + [bbox[2]]
     cols = [(xs[j], xs[j + 1]) for j in range(len(xs) - 1)]
-    if len(cols) != width:
-        raise Unsupported("a table whose columns do not line up")
     for i, (box, row) in enumerate(rows):
         for j, cell in enumerate(row):
-            if cell is not None:
+            if cell is not None or j >= len(cols):
                 continue
             hole = (cols[j][0], box[1], cols[j][1], box[3])
             center = ((hole[0] + hole[2]) / 2, (hole[1] + hole[3]) / 2)
@@ -345,13 +458,12 @@ def _page_lines(chars: list[tuple], edges: list[dict], height: float) -> list[st
     outside = chars
     if tables:
         page = _Chars(chars)
-        taken = None
+        taken: list[tuple] = []
         for k, cells in enumerate(tables):
             rows, boxes = _table_grid(page, cells)
-            for b in boxes:
-                taken = page.closed(b) if taken is None else taken | page.closed(b)
+            taken.extend(boxes)
             blocks.append((min(c[1] for c in cells), k, table_lines(rows), None))
-        outside = [ch for ch, t in zip(chars, taken.tolist()) if not t]
+        outside = page.outside(taken)
     lines = _lines(outside)
     sizes = sorted(c[5] for words in lines for w in words for c in w)
     body = sizes[len(sizes) // 2] if sizes else 0.0  # the body text's size: the median outside the tables
