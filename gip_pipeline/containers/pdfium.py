@@ -1,25 +1,30 @@
 """PDF with a text layer → text, tables as TAB grids, read through PDFium (pypdfium2): the default PDF reader.
 
 The output is `pdf.py`'s (see its module doc: ruled tables as grids, blank value cells written, wrapped and vertical
-labels joined, footers in the margins dropped, a table split over pages as two grids in a row), built from what
-PDFium gives in a few C calls a page instead of pdfminer's content-stream parsing in Python: the characters with
-their boxes and font size (the text page) and the painted paths (the page objects). The table grid is found the
-way pdfplumber finds it, step for step, so both readers cut a page into the same cells:
+labels joined, footers in the margins dropped, a title wrapped in a large font joined, a table split over pages as
+two grids in a row), built from what PDFium gives in a few C calls a page — the characters with their boxes (the
+text page) and the painted paths (the page objects) — instead of pdfminer's content-stream parsing in Python
+(81 % of pdfplumber's time). Each step is pdfplumber's, so both readers cut a page into the same cells:
 
+* a character's box is pdfminer's: PDFium's loose box (advance width, font descent) made one em high; for the
+  characters of a vertical-writing CID font, whose loose box PDFium computes without the text matrix's scale, the
+  em square on the baseline at the character's origin (what pdfminer gives them);
 * every filled or stroked path is split into subpaths; a subpath of one segment is a line, a closed axis-aligned
-  four-segment one a rectangle (its four sides), anything else a polyline (its straight pieces); the horizontal
-  and vertical pieces of at least 1 pt are the page's edges (pdfminer's and pdfplumber's rules);
-* edges are snapped and joined (3 pt), their crossings (3 pt) make the cells (the smallest rectangle each
-  top-left crossing closes with connected edges), cells touching at a corner make a table (pdfplumber's
-  `merge_edges` … `cells_to_tables`, which are pure geometry and are called here with PDFium's edges);
+  four-segment one a rectangle (its four sides), anything else a polyline (its straight pieces) — pdfminer's
+  `paint_path` — and their horizontal and vertical pieces of at least 1 pt are the page's edges;
+* edges are snapped and joined (3 pt) and kept from 3 pt, their crossings (3 pt) make the cells (the smallest
+  rectangle each crossing closes with connected edges), cells sharing a corner make a table: a port of
+  pdfplumber's `merge_edges` … `cells_to_tables` with its default settings, checked against it page by page;
 * a character belongs to the cell holding its centre; a cell's characters are cut into lines (tops within 3 pt)
   and words (a gap over 3 pt or a space), as pdfplumber's `extract_text` does.
 
-What PDFium cannot give the same way is not guessed: `Unsupported` is raised and the caller reads the file with
-pdfplumber (`pdf.py`) — a PDF PDFium cannot open (the fallback then names the damage), one with no character (a
-scan: the fallback says `needs_ocr`), a rotated page or one whose media box does not start at 0,0, rotated or
-vertical characters, Form XObjects (nested coordinate spaces), and a table whose grid is not consistent (a row of
-cells not covering the table's width).
+What PDFium cannot give the same way is not guessed: `Unsupported` is raised and `containers._convert` reads the file
+with pdfplumber (`pdf.py`), whose converter string `reports.converter` then holds. That is a PDF PDFium cannot open
+(pdfplumber then names the damage: `corrupt_container`), one with no character (a scan: `needs_ocr`), a rotated
+page or one whose boxes do not start at 0,0, rotated or mirrored characters, a Form XObject (nested coordinate
+spaces), and a text object PDFium cannot measure: PDFium sizes a text object by its glyphs, so one character in a
+font the PDF does not embed and this machine has no glyph for measures 0 wide and the text page drops it (the
+test renderer's one-character strings in reportlab's STSong-Light, on a machine without CJK fonts).
 """
 
 from __future__ import annotations
@@ -521,6 +526,10 @@ def convert(data: bytes) -> tuple[str, dict]:
                 page.close()
         if not any_char:
             raise Unsupported("no character: a scan, or text PDFium does not give")
+    except Unsupported:
+        raise
+    except Exception as exc:  # a page PDFium fails on (or a case this reader does not know): pdfplumber reads it
+        raise Unsupported(f"PDFium reader failed: {type(exc).__name__}: {exc}") from exc
     finally:
         pdf.close()
     return "\n".join(out) + "\n", meta

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Table 三: applications (收到和处理政府信息公开申请情况)
