@@ -1,6 +1,7 @@
 """PDF converters side by side: pdfplumber (pdfminer.six) against PDFium (pypdfium2), in one run.
 
     uv run --extra test python benchmarks/pdf_convert.py [--rendered 12] [--repeat 3] [--end-to-end 40]
+                                                          [--pdfium-only] [--skip-converters]
 
 1. seconds per PDF of `pdf.convert` (pdfplumber) and `pdfium.convert` (PDFium) on the real PDFs of the test
    fixtures and on PDFs rendered by the test tree's renderer (both national formats, blank cells, a table split
@@ -103,11 +104,12 @@ def side_by_side(items: list[tuple[str, bytes]], repeat: int, second=pdfium.conv
     return total_a, total_b
 
 
-def end_to_end(n: int) -> None:
+def end_to_end(n: int, pdfium_only: bool = False) -> None:
     from gip_pipeline.cli import main
 
     items = rendered(n, True, offset=500)
-    for label, off in (("pdfplumber only", True), ("PDFium, pdfplumber fallback", False)):
+    modes = (("pdfplumber only", True), ("PDFium, pdfplumber fallback", False))
+    for label, off in modes[1:] if pdfium_only else modes:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             raw = tmp / "raw"
@@ -138,7 +140,13 @@ def main() -> None:
     ap.add_argument("--rendered", type=int, default=12)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--end-to-end", type=int, default=0, metavar="N")
+    ap.add_argument("--pdfium-only", action="store_true", help="end to end: the shipped reader only")
+    ap.add_argument("--skip-converters", action="store_true", help="end to end only")
     args = ap.parse_args()
+    if args.skip_converters:
+        print(f"end to end: gip run over {args.end_to_end} rendered PDFs (cold, fresh instance)")
+        end_to_end(args.end_to_end, args.pdfium_only)
+        return
     print(f"{pdf.version()}  vs  {pdfium.version()}")
 
     print("real PDFs (gip_pipeline_tests/fixtures/corpus):")
@@ -171,7 +179,7 @@ def main() -> None:
 
     if args.end_to_end:
         print(f"end to end: gip run over {args.end_to_end} rendered PDFs (cold, fresh instance)")
-        end_to_end(args.end_to_end)
+        end_to_end(args.end_to_end, args.pdfium_only)
 
 
 if __name__ == "__main__":

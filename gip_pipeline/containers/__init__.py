@@ -1,7 +1,8 @@
 """Containers: the files governments publish (HTML pages, PDFs, Word files, text) → one report text.
 
 `to_text(data, filename)` detects the container from the bytes and the name (`detect.py`), converts it with the
-container's converter (`html.py` lxml, `pdf.py` pdfplumber, `docx.py` python-docx) into text whose tables are
+container's converter (`html.py` lxml, `pdfium.py` PDFium with `pdf.py` pdfplumber as its fallback, `docx.py`
+python-docx) into text whose tables are
 TAB-separated grids, one line per table row, blank value cells written explicitly (`grid.py`), and adds the page
 metadata the text lacks (`metadata_lines`). `normalize_file` is what the normalization stage calls: plain text
 keeps the text path (`core.normalize.normalize`), every other container is converted first and then goes through
