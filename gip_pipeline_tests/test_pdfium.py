@@ -308,3 +308,21 @@ def test_scans_and_damaged_files_are_named_by_pdfplumber(data, reason):
     with pytest.raises(DecodeError) as exc:
         normalize_file(data, "x.pdf")
     assert exc.value.reason == reason
+
+
+def test_cell_text_is_pdfplumbers_extract_text():
+    from pdfplumber.utils import extract_text
+
+    def ch(text, x0, top, w=5.0, size=10.0):
+        return (x0, x0 + w, top, top + size, text, size)
+
+    cases = [
+        [ch("A", 0, 10), ch("B", 5, 10), ch("C", 14.5, 10), ch(" ", 20, 10), ch("D", 22, 10.5)],  # gap, space
+        [ch("上", 0, 10), ch("年", 5, 12.5), ch("度", 10, 15), ch("x", 40, 15.2)],  # tops chained, words split
+        [ch("三", 0, 0), ch("、", 0, 10.2), ch("本", 0, 20.4), ch("年", 6, 20.6)],  # a vertical label
+        [ch("9", 10, 0), ch("1", 5, 0)],  # stream order right to left: sorted by x
+    ]
+    for chars in cases:
+        dicts = [{"x0": c[0], "x1": c[1], "top": c[2], "bottom": c[3], "doctop": c[2], "text": c[4],
+                  "upright": True, "size": c[5], "height": c[3] - c[2], "width": c[1] - c[0]} for c in chars]
+        assert pdfium._text(chars) == extract_text(dicts), chars

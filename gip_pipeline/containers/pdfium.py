@@ -61,7 +61,8 @@ def _chars(raw, textpage, height: float) -> list[tuple]:
         raise Unsupported("text page not readable")
     rect, m = raw.FS_RECTF(), raw.FS_MATRIX()
     x, y = ctypes.c_double(), ctypes.c_double()
-    get_unicode, is_generated, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
+    get_unicode, is_generated = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated
+    loose_box = raw.FPDFText_GetLooseCharBox
     font_size, get_matrix, origin = raw.FPDFText_GetFontSize, raw.FPDFText_GetMatrix, raw.FPDFText_GetCharOrigin
     rect_ref, m_ref = ctypes.byref(rect), ctypes.byref(m)
     buf = (ctypes.c_ushort * (n + 1))()
@@ -90,7 +91,7 @@ def _chars(raw, textpage, height: float) -> list[tuple]:
         # but the font's ascent at the top, which some fonts put far above the em
         x0, x1, bottom = rect.left, rect.right, height - rect.bottom
         top = bottom - em
-        if rect.top - rect.bottom > 2 * em or x1 - x0 > 1.5 * em:
+        if rect.top - rect.bottom > 2 * em:
             # PDFium's loose box of a vertical-writing CID font ignores the text matrix's scale: the em square
             # on the baseline from the character's origin instead, which is pdfminer's box for these characters
             if not origin(textpage, i, x, y):
@@ -110,7 +111,8 @@ def _edges(raw, page, height: float) -> list[dict]:
     fill_ref, stroke_ref, m_ref, x_ref, y_ref = (ctypes.byref(v) for v in (fill, stroke, m, x, y))
     bounds = tuple(ctypes.byref(v) for v in (left, bottom, right, top))
     get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
-    draw_mode, get_matrix, count_segments = raw.FPDFPath_GetDrawMode, raw.FPDFPageObj_GetMatrix, raw.FPDFPath_CountSegments
+    draw_mode, get_matrix = raw.FPDFPath_GetDrawMode, raw.FPDFPageObj_GetMatrix
+    count_segments = raw.FPDFPath_CountSegments
     get_segment, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint
     segment_type, segment_close = raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetClose
     TEXT, PATH, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
@@ -213,7 +215,8 @@ def _cluster(values: list[float], tol: float) -> dict[float, int]:
 
 
 def _lines(chars: list[tuple]) -> list[list[tuple]]:
-    """Characters → lines (tops within 3 pt, top to bottom), each a list of words (lists of characters)."""
+    """Characters → lines (tops within 3 pt, top to bottom), each a list of words (lists of characters): a new word
+    at a space, a step back, a gap over 3 pt or a top 3 pt off (pdfplumber's `extract_text` without layout)."""
     if not chars:
         return []
     cluster = _cluster([c[2] for c in chars], _TOL)
@@ -238,6 +241,13 @@ def _lines(chars: list[tuple]) -> list[list[tuple]]:
             word.append(ch)
         if word:
             words.append(word)
+        if len(words) > 1:  # pdfplumber then clusters the words by their top: a line can split again
+            tops = [min(c[2] for c in w) for w in words]
+            sub = _cluster(tops, _TOL)
+            if len(set(sub.values())) > 1:
+                for k in sorted(set(sub.values())):
+                    lines.append([w for w, t in zip(words, tops) if sub[t] == k])
+                continue
         if words:
             lines.append(words)
     return lines
