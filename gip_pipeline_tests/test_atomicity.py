@@ -26,7 +26,7 @@ from gip_pipeline_tests.runs import published_bytes, seed, seeded_raw
 KILLER = textwrap.dedent("""
     import os, signal, sys
     import pyarrow.parquet as pq
-    from gip_pipeline.stages import storage
+    from gip_pipeline.storage import parquet as storage
     phase, at = sys.argv[1], int(sys.argv[2])
     count = [0]
     real_write = pq.write_table

@@ -49,7 +49,7 @@ def test_real_pdf_parses_exactly(path):
     exp = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     data = path.read_bytes()
     conv = _fresh(data, path.name)
-    assert conv.container == "pdf" and conv.converter.startswith("pdfplumber 0.11.10")
+    assert conv.container == "pdf" and conv.converter.startswith("pypdfium2 5.15.2 (PDFium ")  # read by PDFium
     assert _fresh(data, path.name).text == conv.text  # same bytes, same text
     norm = normalize_file(data, path.name)
     report = parse_report(norm.text)
@@ -300,7 +300,7 @@ def test_mixed_folder_runs_end_to_end(tmp_path):
                    "统计局.docx": ("docx", "黑龙江省统计局", 2023)}
     converters = dict(zip(curated["container"], curated["converter"]))
     assert converters["txt"] is None and converters["html"].startswith("lxml ")
-    assert converters["pdf"].startswith("pdfplumber ") and converters["docx"].startswith("python-docx ")
+    assert converters["pdf"].startswith("pypdfium2 ") and converters["docx"].startswith("python-docx ")
     html_row = curated.filter(pl.col("container") == "html").row(0, named=True)
     assert html_row["published_on"].isoformat() == "%04d-%02d-%02d" % t_html.published
     assert held["source_file"].to_list() == ["hzq2023.pdf"]

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Table 三: applications (收到和处理政府信息公开申请情况)
@@ -299,7 +299,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         # region, derived from `agency` (parse/region.py); null with `region_note` saying why when it cannot be
         ("province", _STR), ("city", _STR), ("county", _STR), ("division_code", _STR), ("division_level", _STR),
         ("region_note", _STR),
-        # how the raw file was read (gip_pipeline/containers): txt / html / pdf / docx, and the converter
+        # how the raw file was read (gip_pipeline/ingest/containers): txt / html / pdf / docx, and the converter
         ("container", _STR), ("converter", _STR),
     ]),
     "sections": pa.schema([

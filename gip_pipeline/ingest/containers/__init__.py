@@ -1,7 +1,8 @@
 """Containers: the files governments publish (HTML pages, PDFs, Word files, text) → one report text.
 
 `to_text(data, filename)` detects the container from the bytes and the name (`detect.py`), converts it with the
-container's converter (`html.py` lxml, `pdf.py` pdfplumber, `docx.py` python-docx) into text whose tables are
+container's converter (`html.py` lxml, `pdfium.py` PDFium with `pdf.py` pdfplumber as its fallback, `docx.py`
+python-docx) into text whose tables are
 TAB-separated grids, one line per table row, blank value cells written explicitly (`grid.py`), and adds the page
 metadata the text lacks (`metadata_lines`). `normalize_file` is what the normalization stage calls: plain text
 keeps the text path (`ingest.normalize.normalize`), every other container is converted first and then goes through
@@ -89,6 +90,9 @@ def _load(kind: str):
     inherit them instead of importing them again) and its version string computed."""
     if kind == "pdf":
         from gip_pipeline.ingest.containers import pdf as module
+        from gip_pipeline.ingest.containers import pdfium
+
+        pdfium.version()  # pypdfium2 loaded here, before any fork
     elif kind == "docx":
         from gip_pipeline.ingest.containers import docx as module
     else:
@@ -109,14 +113,23 @@ def _convert(data: bytes, filename: str) -> Converted:
     if kind == "zip":
         raise DecodeError("unsupported_container", "ZIP archive without word/document.xml: not a DOCX report")
     module = _load(kind)
+    converter = module.version()
     if kind == "html":
         text, meta, encoding = module.convert(data)
+    elif kind == "pdf":
+        from gip_pipeline.ingest.containers import pdfium
+
+        encoding = None
+        try:  # PDFium first; pdfplumber for what PDFium cannot give the same way (see `pdfium.py`)
+            (text, meta), converter = pdfium.convert(data), pdfium.version()
+        except pdfium.Unsupported:
+            text, meta = module.convert(data)
     else:
         (text, meta), encoding = module.convert(data), None
     limits.check(f"{kind}: converted text, characters", len(text), limits.MAX_TEXT_CHARS)
     if not text.strip():
         raise DecodeError("empty", f"{kind}: no text in the document")
-    return Converted(metadata_lines(text, meta), kind, module.version(), meta, encoding)
+    return Converted(metadata_lines(text, meta), kind, converter, meta, encoding)
 
 
 def _convert_plain(data: bytes, filename: str) -> dict:
