@@ -30,7 +30,6 @@ test renderer's one-character strings in reportlab's STSong-Light, on a machine 
 from __future__ import annotations
 
 import ctypes
-import math
 from operator import itemgetter
 
 from gip_pipeline.ingest.containers.grid import join_pieces, table_lines
