@@ -187,3 +187,16 @@ def test_kept_verdicts_over_chunks_equal_a_fresh_run(first, tmp_path, monkeypatc
     fresh = tmp_path / "fresh"
     run(paths_for(fresh, raw), YEARS, dg.DagsterInstance.ephemeral())
     assert published_bytes(out) == published_bytes(fresh)
+
+
+def test_a_batched_run_records_each_check_per_year(first, tmp_path):
+    """In a run over a range of years each check has one evaluation per year, stored by the instance (the UI's
+    per-partition status), with that year's verdict: 2023 holds the seed that breaks identities."""
+    _, raw, _, _, _, _ = first
+    instance = dg.DagsterInstance.ephemeral()
+    (result,) = run(paths_for(tmp_path, raw), YEARS, instance, batched=True)
+    records = instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    per_year = {(e.check_name, e.partition): e.passed for e in evaluations if e.partition is not None}
+    assert per_year == {("accounting_identities", "2022"): True, ("accounting_identities", "2023"): False,
+                        ("parsed_schema_conforms", "2022"): True, ("parsed_schema_conforms", "2023"): True}

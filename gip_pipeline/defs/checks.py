@@ -15,7 +15,7 @@ from gip_pipeline.gate.schema_rows import representatives
 from gip_pipeline.storage import parquet
 from gip_pipeline.storage.chunks import stream
 from gip_pipeline.parse.stage import PARSED_TABLES
-from gip_pipeline.defs.assets import parsed_reports, year_scope
+from gip_pipeline.defs.assets import parsed_reports, record_check_per_year, year_scope
 from gip_pipeline.defs.partitions import REPORT_YEARS
 from gip_pipeline.defs.resources import GipPaths
 
@@ -66,6 +66,10 @@ def parsed_schema_conforms(context: dg.AssetCheckExecutionContext, paths: GipPat
         # one validation per table for all the run's years: GX costs ~0.1 s a call, whatever the rows
         problems += validate_schema({name: pa.concat_tables([t[name] for t in per_year.values()])
                                      for name in PARSED_TABLES})  # reduced to representatives again there
+    # the run's years are judged together (one GX call): each year's evaluation is the run's verdict
+    record_check_per_year(context, parsed_reports.key, "parsed_schema_conforms", dg.AssetCheckSeverity.ERROR,
+                          {y: (not problems, {"problems": len(problems)}) for y in context.partition_keys},
+                          blocking=True)
     return dg.AssetCheckResult(
         passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
         metadata={"tables": len(PARSED_TABLES), "years": len(context.partition_keys), "problems": len(problems),
