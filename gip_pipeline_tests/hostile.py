@@ -145,10 +145,11 @@ def pdf_many_pages(pages: int = 2000) -> bytes:
     return buf.getvalue()
 
 
-def pdf_dense_rules(lines: int = 120, pages: int = 4) -> bytes:
+def pdf_dense_rules(lines: int = 120, pages: int = 4, rotated: bool = False) -> bytes:
     """`pages` pages, each ruled by `lines` horizontal and `lines` vertical strokes crossing each other: the table
     finder meets lines² intersections and cells (pdfplumber: ~30 s a page for 120 lines, on a 4 KB file).
-    Spacing stays above pdfplumber's 3 pt snap tolerance, so the lines are not merged."""
+    Spacing stays above pdfplumber's 3 pt snap tolerance, so the lines are not merged. `rotated` pages are read
+    by pdfplumber (the PDFium reader hands rotated pages to it), so the conversion really takes that long."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -157,6 +158,8 @@ def pdf_dense_rules(lines: int = 120, pages: int = 4) -> bytes:
     c.setLineWidth(0.5)
     x0, y0, x1, y1 = 36, 36, A4[0] - 36, A4[1] - 36
     for _ in range(pages):
+        if rotated:
+            c.setPageRotation(90)
         for k in range(lines):
             y = y0 + (y1 - y0) * k / (lines - 1)
             x = x0 + (x1 - x0) * k / (lines - 1)

@@ -97,7 +97,7 @@ def test_inventory_size_over_the_limit_is_rejected_without_reading(tmp_path):
 
 
 def test_converter_over_the_time_limit_is_ended():
-    data = H.pdf_dense_rules(lines=120, pages=1)  # pdfplumber: ~30 s
+    data = H.pdf_dense_rules(lines=120, pages=1, rotated=True)  # pdfplumber: ~30 s
     before = _children()
     started = time.monotonic()
     err = _reject(data, "dense.pdf", timeout_s=1.5)
@@ -260,7 +260,7 @@ def _corpus(raw: Path) -> dict[str, str | None]:
              "hostile/bomb.docx": (H.docx_zip_bomb(100 << 20), "too_large"),
              "hostile/span.html": (H.html_span_bomb(), "too_large"),
              "hostile/pages.pdf": (H.pdf_many_pages(501), "too_large"),
-             "hostile/dense.pdf": (H.pdf_dense_rules(lines=120, pages=1), "timeout")}
+             "hostile/dense.pdf": (H.pdf_dense_rules(lines=120, pages=1, rotated=True), "timeout")}
     for rel, (data, reason) in files.items():
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
         (raw / rel).write_bytes(data)

@@ -32,6 +32,8 @@ from __future__ import annotations
 import ctypes
 from operator import itemgetter
 
+from gip_pipeline.contract.errors import DecodeError
+from gip_pipeline.ingest.containers import limits
 from gip_pipeline.ingest.containers.grid import join_pieces, table_lines
 from gip_pipeline.parse.cells import is_footer
 
@@ -513,6 +515,7 @@ def convert(data: bytes) -> tuple[str, dict]:
     except Exception as exc:  # damaged, encrypted: pdfplumber reads it or names the damage
         raise Unsupported(f"PDFium cannot open it: {exc}") from exc
     try:
+        limits.check("pdf: pages", len(pdf), limits.MAX_PDF_PAGES)  # before any page is read
         info = pdf.get_metadata_dict()
         meta = {k: info[k] for k in ("Title", "CreationDate", "ModDate") if info.get(k)}
         out: list[str] = []
@@ -535,7 +538,7 @@ def convert(data: bytes) -> tuple[str, dict]:
                 page.close()
         if not any_char:
             raise Unsupported("no character: a scan, or text PDFium does not give")
-    except Unsupported:
+    except (Unsupported, DecodeError):
         raise
     except Exception as exc:  # a page PDFium fails on (or a case this reader does not know): pdfplumber reads it
         raise Unsupported(f"PDFium reader failed: {type(exc).__name__}: {exc}") from exc
