@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Table 三: applications (收到和处理政府信息公开申请情况)
@@ -156,6 +156,16 @@ DISCLOSURE_METRICS: tuple[MetricDef, ...] = (
               ("采购总金额",), None),
 )
 METRIC_BY_CODE = {m.code: m for m in DISCLOSURE_METRICS}
+
+# The columns of each 第二十条 item, in order, per table 二 format (the national templates).
+ITEM_METRICS: dict[str, dict[str, tuple[str, ...]]] = {
+    "2021": {"20.1": ("issued", "repealed", "in_force"), "20.5": ("decisions",), "20.6": ("decisions",),
+             "20.8": ("fee_amount_10k_yuan",)},
+    "2019": {"20.1": ("newly_made", "newly_published", "total_published"),
+             "20.5": ("previous_year_items", "change", "decisions"),
+             "20.6": ("previous_year_items", "change", "decisions"), "20.8": ("previous_year_items", "change"),
+             "20.9": ("procurement_items", "procurement_amount")},
+}
 
 # Which categories each 第二十条 item holds, and the label texts that name them in real tables.
 ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
