@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import schema
-from .cells import Cell, Token, fit_row, parse_number
+from .cells import Cell, Token, fit_row, holds, parse_number
 from .labels import best_match, coverage, key
 from .solve import readings, solve
 from .tokens import Tok, tokenize
@@ -27,7 +27,10 @@ def runs(tokens: list[Tok]) -> list[tuple[str, list[Tok]]]:
     out: list[tuple[str, list[Tok]]] = []
     label: list[str] = []
     values: list[Tok] = []
-    for t in tokens:
+    for i, t in enumerate(tokens):
+        if t.kind != "text" and t.bounded and (i == 0 or tokens[i - 1].line < t.line) \
+                and i + 1 < len(tokens) and tokens[i + 1].kind == "text" and tokens[i + 1].line == t.line:
+            continue  # a number in its own cell at the start of a line, before a label: a stray, not a value
         if t.kind == "text":
             if values:
                 out.append(("".join(label), values))
@@ -50,6 +53,15 @@ def _row_cells(toks: list[Tok], n: int, identities, what: str, warnings: list[st
                    for t in toks)
     if len(toks) >= n and not must_cut or all(t.bounded or t.kind == "na" for t in toks):
         fit = fit_row(plain, n, identities, what)
+        if len(toks) == n and identities and not fit.candidates and not holds([c.value for c in fit.cells], identities):
+            # the row breaks its identities as read — or its first or last number is a stray from a label
+            # cell and a cell was lost: when that reading fits, the text does not say which; left null
+            for rest in (plain[1:], plain[:-1]):
+                alt = fit_row(rest, n, identities, what)
+                if alt.candidates or any(c.value is not None for c in alt.cells):
+                    warnings.append(f"{what}: {[t.text for t in toks]} break the row's identities, and without "
+                                    f"its first or last number (a stray?) the row fits them: left null")
+                    return [Cell(None, None, False, toks[0].line)] * n, []
         warnings.extend(fit.warnings)
         return fit.cells, fit.candidates
     found = readings([(t.text, t.bounded or t.kind == "na", t.line) for t in toks], n)
@@ -58,12 +70,21 @@ def _row_cells(toks: list[Tok], n: int, identities, what: str, warnings: list[st
                         + (" (too many ways)" if found is None else "") + "; left null")
         return [Cell(None, None, False, toks[0].line if toks else None)] * n, []
     cands = [[Cell(p.value, p.text, True, p.line) for p in r] for r in found]
+    if len(toks) > 1 and identities:
+        # numbers from several runs (cells, lines) may hold a stray number: a cut is kept only when it
+        # satisfies the row's identities. One glued run is all the row's digits, so its cuts stay even when
+        # they break them (a source error is kept, not repaired; the table's identities choose the cut)
+        cands = [c for c in cands if holds([x.value for x in c], identities)]
     if n - 2 <= len(toks) < n and not must_cut and all(t.kind == "num" for t in toks):
         # the same numbers with a cell lost instead of glued: those readings count too
         fit = fit_row(plain, n, identities, what)
         for alt in ([fit.cells] if not fit.candidates and any(c.value is not None for c in fit.cells) else fit.candidates):
             if [c.value for c in alt] not in [[c.value for c in x] for x in cands]:
                 cands.append(alt)
+    if not cands:
+        warnings.append(f"{what}: no cut of the values {[t.text for t in toks]} into {n} cells satisfies the "
+                        "row's identities; left null")
+        return [Cell(None, None, False, toks[0].line)] * n, []
     if len(cands) == 1:
         warnings.append(f"{what}: glued values {[t.text for t in toks]} have one cut into {n} cells: "
                         f"{[c.value for c in cands[0]]}, marked derived")
@@ -72,7 +93,9 @@ def _row_cells(toks: list[Tok], n: int, identities, what: str, warnings: list[st
 
 
 def read_applications(text: str, first_line: int, fmt: str, warnings: list[str],
-                      unread: list[str] | None = None) -> dict[tuple[str, str], Cell]:
+                      unread: list[str] | None = None, known: dict | None = None) -> dict[tuple[str, str], Cell]:
+    """Table 三 from the section's tokens. `known`: cells another reader read (the line reader); rows it read
+    in full are taken from it, so the table's identities are solved against what was read line by line."""
     rows = schema.application_rows(fmt)
     labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
     found: dict[str, list[Tok]] = {}
@@ -94,7 +117,9 @@ def read_applications(text: str, first_line: int, fmt: str, warnings: list[str],
     cells: dict[tuple[str, str], Cell] = {}
     choices: dict[str, list[list[Cell]]] = {}
     for row in rows:
-        if row not in found:
+        if known and all(known[(row, c)].value is not None for c in cols):
+            row_cells = [known[(row, c)] for c in cols]
+        elif row not in found:
             warnings.append(f"applications: row {row} not found; its cells are null")
             if unread is not None:
                 unread.append(row)

@@ -459,9 +459,9 @@ def looks_pre_2019(text: str) -> bool:
     return any(w in text for w in ("指标名称", "计量单位", "历年累计")) and "申请人情况" not in text
 
 
-def _fill(first: dict, second: dict, rows: set[str], what: str, warnings: list[str]) -> dict | None:
-    """The line reader's cells with the rows it never found (`rows`) taken from the token reader — only when
-    the two readers agree on every cell both read (else the token reader's alignment is not trusted: None)."""
+def _fill(first: dict, second: dict, what: str, warnings: list[str]) -> dict | None:
+    """The line reader's cells, the ones it left null taken from the token reader — only when the two readers
+    agree on every cell both read (else the token reader's alignment is not trusted: None)."""
     for k, cell in first.items():
         other = second.get(k)
         if cell.value is not None and other is not None and other.value is not None and other.value != cell.value:
@@ -469,8 +469,8 @@ def _fill(first: dict, second: dict, rows: set[str], what: str, warnings: list[s
                             f"{cell.value}: the token reader's reading is not used")
             return None
     out = dict(first)
-    for k in first:
-        if k[0] in rows:
+    for k, cell in first.items():
+        if cell.value is None and second.get(k) is not None and second[k].value is not None:
             out[k] = second[k]
     return out
 
@@ -524,24 +524,29 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
                                          if 2 in by_no else ([], None))
     else:
         applications = parse_applications(sec3.numbered(), fmt, warnings, unread["applications"])
-        if unread["applications"]:  # rows the line reader never found: the token reader may find them
+        if any(c.value is None for c in applications.values()):  # the token reader may read what is left
             more: list[str] = []
             token_unread: list[str] = []
             second = align.read_applications(*_section_text(sec3), fmt, more, token_unread)
-            filled = set(unread["applications"]) - set(token_unread)
-            merged = _fill(applications, second, filled, "applications", warnings) if filled else None
-            if merged is not None:
-                warnings.append(f"token reader: rows {sorted(filled)} read from the token stream")
-                warnings.extend(f"token reader: {w}" for w in more if any(r in w for r in filled))
+            if _fill(applications, second, "applications", []) is not None:
+                # aligned alike: solve the rows left null against the cells read line by line
+                more, token_unread = [], []
+                second = align.read_applications(*_section_text(sec3), fmt, more, token_unread, applications)
+            merged = _fill(applications, second, "applications", warnings)
+            if merged is not None and merged != applications:
+                rows = sorted({r for (r, c), cell in applications.items() if merged[(r, c)] is not cell})
+                warnings.append(f"token reader: cells of rows {rows} read from the token stream")
+                warnings.extend(f"token reader: {w}" for w in more if any(r in w for r in rows))
                 applications = merged
-                unread["applications"] = [r for r in unread["applications"] if r not in filled]
+                unread["applications"] = [r for r in unread["applications"] if r in token_unread]
         review = parse_review(by_no[4].numbered() if 4 in by_no else [], warnings)
-        if 4 in by_no and all(c.raw is None and c.value is None for c in review.values()):
+        if 4 in by_no and any(c.value is None for c in review.values()):
             more = []
-            second = align.read_review(*_section_text(by_no[4]), more)
-            if any(c.value is not None for c in second.values()):
+            merged = _fill(review, align.read_review(*_section_text(by_no[4]), more), "review_litigation",
+                           warnings)
+            if merged is not None and merged != review:
                 warnings.extend(f"token reader: {w}" for w in more)
-                review = second
+                review = merged
         disclosure, disclosure_format = parse_disclosure(by_no[2].numbered() if 2 in by_no else [], warnings)
         if not disclosure and 2 in by_no:
             more = []

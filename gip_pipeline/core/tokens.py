@@ -21,7 +21,7 @@ _CHROME = re.compile(r"(?<![\d\w])[-—–]\s*\d{1,3}\s*[-—–](?![\d\w])|第\
                      r"|共\s*\d{1,3}\s*页|:?-{3,}:?|\*\*|#{1,6}(?=\s|[^\d#])|数据\s*\d{1,2}(?!\d)")
 _NA = {"/", "-", "--", "—", "\\", "x", "X", "*"}
 _UNIT = re.compile(r"^(万元|元|万|件|项|个)")
-_NUMBERING = re.compile(r"^\s?[.、](?=\s*[\u4e00-\u9fff])")
+_NUMBERING = re.compile(r"[ \u3000\u00a0\n]*[.、](?=[ \u3000\u00a0]*[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,15 @@ def tokenize(text: str, offset: int = 0, first_line: int = 1) -> list[Tok]:
             continue
         # a number
         unit = ""
+        if _NUMBERING.match(clean, pos + len(s)) and "." not in s and "," not in s \
+                and not (prev_kind in ("sep", "nl") and next_kind in ("sep", "nl")):
+            # the last digit numbers the next label (1. 2. … 8.); the digits before it are values
+            if len(s) > 1:
+                out.append(Tok("num", s[:-1], offset + pos, line, False))
+            out.append(Tok("text", s[-1], offset + pos + len(s) - 1, line))
+            continue
         if nxt[0] == "text":
-            if _NUMBERING.match(nxt[1]) and "." not in s and "," not in s:
+            if False:
                 # the last digit numbers the next label (1. 2. … 8.); the digits before it are values
                 if len(s) > 1:
                     out.append(Tok("num", s[:-1], offset + pos, line, False))
