@@ -13,6 +13,7 @@ import re
 _SECTION_HEAD = re.compile(r"^(\s*)([一二三四五六]\s*[、.,:])", re.MULTILINE)
 _GROUP_HEAD = re.compile(r"^\s*\|?\s*(\([一二三四五六七]\)|[一二三四]、)")
 _PLACEHOLDER = "| 类别 | 数据1 | 数据2 | 数据3 | 数据4 | 数据5 | 数据6 | 总计 |\n|---|---|---|---|---|---|---|---|"
+_NUMBER_CHARS = set("0123456789.,")
 _CHROME = ("当前位置:首页 > 政务公开 > 政府信息公开年报", "分享到: 微信 微博 QQ空间 打印本页 关闭窗口",
            "- 3 -", "第 2 页 共 5 页", "【字体:大 中 小】 打印", "扫一扫在手机打开当前页", "相关链接: 附件下载")
 
@@ -82,7 +83,7 @@ def hard_wrap(text: str, rng: random.Random) -> str:
     for line in text.split("\n"):
         while len(line) > 40:
             cut = rng.randint(28, 40)
-            while cut < len(line) and line[cut - 1].isdigit() and line[cut].isdigit():
+            while cut < len(line) and line[cut - 1] in _NUMBER_CHARS and line[cut] in _NUMBER_CHARS:
                 cut += 1
             out.append(line[:cut])
             line = line[cut:]

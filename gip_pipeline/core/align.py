@@ -13,7 +13,7 @@ import re
 
 from . import schema
 from .cells import Cell, Token, fit_row, holds, parse_number
-from .labels import best_match, coverage, key
+from .labels import best_match, coverage, key, label_key
 from .solve import readings, solve
 from .tokens import Tok, tokenize
 
@@ -75,6 +75,16 @@ def _row_cells(toks: list[Tok], n: int, identities, what: str, warnings: list[st
         # satisfies the row's identities. One glued run is all the row's digits, so its cuts stay even when
         # they break them (a source error is kept, not repaired; the table's identities choose the cut)
         cands = [c for c in cands if holds([x.value for x in c], identities)]
+    elif identities and len(toks) == 1 and len(toks[0].text) > n:
+        fitting = [c for c in cands if holds([x.value for x in c], identities)]
+        if fitting:
+            cands = fitting
+        elif len(cands) == 1:
+            # one cut, and it breaks the row: a source error, or a stray number glued on — the text does not
+            # say which (several cuts would let the table's identities choose)
+            warnings.append(f"{what}: the only cut of '{toks[0].text}' into {n} cells "
+                            f"{[c.value for c in cands[0]]} breaks the row's identities; left null")
+            return [Cell(None, None, False, toks[0].line)] * n, []
     if n - 2 <= len(toks) < n and not must_cut and all(t.kind == "num" for t in toks):
         # the same numbers with a cell lost instead of glued: those readings count too
         fit = fit_row(plain, n, identities, what)
@@ -99,18 +109,37 @@ def read_applications(text: str, first_line: int, fmt: str, warnings: list[str],
     rows = schema.application_rows(fmt)
     labels = {r: (schema.ROW_BY_CODE[r].label,) for r in rows}
     found: dict[str, list[Tok]] = {}
+    scores: dict[str, float] = {}
     pos = 0
     for label, values in runs(tokenize(text, 0, first_line)):
         if not values:
             continue
-        window = {r: labels[r] for r in rows[pos: pos + _WINDOW] if r not in found}
-        code, score = best_match(key(label)[-160:], window, 0.6) if window else (None, 0.0)
+        # the rows just read stay in the window: a run whose label names a row already read is that row
+        # again (a repeated or split row), never the next row
+        lo = max(0, pos - 2)
+        window = {r: labels[r] for r in rows[lo: pos + _WINDOW]}
+        lk = key(label)
+        ends = [r for r in window if len(label_key(labels[r][0])) >= 2 and lk.endswith(label_key(labels[r][0]))]
+        if ends:  # the run's label ends with a row's whole label: that row, whatever text came before it
+            code = max(ends, key=lambda r: len(label_key(labels[r][0])))
+            score = 1.0
+        else:
+            code, score = best_match(lk[-160:], window, 0.6) if window else (None, 0.0)
         if code is None:
             warnings.append(f"applications: line {values[0].line}: values {[v.text for v in values]} after label "
                             f"'{label[-40:]}' match no expected row (best score {score:.2f}); ignored")
             continue
+        if code in found:
+            if score > scores[code]:
+                warnings.append(f"applications row {code}: values {[v.text for v in found[code]]} replaced by "
+                                f"{[v.text for v in values]}, whose label names the row better")
+            else:
+                warnings.append(f"applications: line {values[0].line}: values {[v.text for v in values]} after "
+                                f"label '{label[-40:]}' name row {code} again; ignored")
+                continue
         found[code] = values
-        pos = rows.index(code) + 1
+        scores[code] = score
+        pos = max(pos, rows.index(code) + 1)
     cols = schema.APPLICANT_CODES
     n = len(cols)
     idx = {c: i for i, c in enumerate(cols)}
@@ -257,6 +286,8 @@ def read_disclosure(text: str, first_line: int, warnings: list[str]):
 def _template_metrics(item: str, header: str, metrics: list[str]) -> list[str]:
     """The item's national column list when the header names part of it in order and the rest of the header
     text has room for the columns it misses (a typo such as 本公开数量); else the columns named."""
+    if any(tuple(metrics) == schema.ITEM_METRICS[f].get(item) for f in schema.ITEM_METRICS):
+        return metrics  # a whole national header as it stands
     named = sum(len(key(schema.METRIC_BY_CODE[m].match[0])) for m in metrics)
     spare = len(key(header)) - named
     for fmt in ("2021", "2019"):

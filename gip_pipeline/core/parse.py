@@ -17,7 +17,7 @@ from .cells import Cell, Token, classify, fit_row, is_footer, parse_number, read
 from .errors import RejectedInput
 from .labels import best_match, coverage, key
 from . import align
-from .tokens import find_sections
+from .tokens import find_sections, is_chrome, strip_chrome
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,:]\s*(.+)$")
@@ -42,7 +42,7 @@ class Section:
 
     def numbered(self):
         """(1-based line number in the normalized text, line), page footers left out."""
-        return [(self.start + i + 1, ln) for i, ln in enumerate(self.lines) if not is_footer(ln)]
+        return [(self.start + i + 1, ln) for i, ln in enumerate(self.lines) if not is_footer(ln) and not is_chrome(ln)]
 
     @property
     def text(self) -> str:
@@ -189,6 +189,8 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
 
 # ------------------------------------------------------------------------------------------------ table 三
 
+# digits glued between label characters (申请数量2000002二、上年结转): the lines are not the table's rows
+_GLUED_INSIDE = re.compile(r"[\u4e00-\u9fff)]\d+[\u4e00-\u9fff(]")
 _BUFFER_CHARS = 160  # labels are at most ~40 characters: older text in the label buffer cannot matter
 
 
@@ -490,9 +492,12 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
     lines = text.split("\n")
     preamble, sections = split_sections(lines)
     anywhere = False
-    if 3 not in {s.number for s in sections}:
+    numbers = {s.number for s in sections}
+    glued = 3 in numbers and _GLUED_INSIDE.search(strip_chrome(
+        "\n".join(ln for _, ln in next(s for s in sections if s.number == 3).numbered())))
+    if not {2, 3, 4} <= numbers or glued:  # not a text whose lines are the table's rows
         pre2, sec2 = split_sections_anywhere(text)
-        if 3 in {s.number for s in sec2}:
+        if 3 in {s.number for s in sec2} and (glued or len(sec2) > len(sections)):
             preamble, sections, anywhere = pre2, sec2, True
     if looks_pre_2019(text):
         raise NotAReport("unsupported_format", "statistics table without 申请人情况 columns (pre-2019 format)")

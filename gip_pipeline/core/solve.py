@@ -24,54 +24,60 @@ class Part:
     line: int | None
 
 
-def _cuts(digits: str, k: int) -> list[tuple[str, ...]]:
-    """Every cut of a digit run into k numbers without leading zeros."""
-    if k == 1:
-        return [(digits,)] if len(digits) == 1 or digits[0] != "0" else []
-    out = []
-    for length in range(1, len(digits) - k + 2):
-        head = digits[:length]
-        if length > 1 and head[0] == "0":
-            break
-        for rest in _cuts(digits[length:], k - 1):
-            out.append((head, *rest))
-    return out
-
-
 def splittable(text: str, bounded: bool) -> bool:
     return not bounded and text.isdigit() and text.isascii() and len(text) > 1
 
 
-def readings(tokens: list[tuple[str, bool, int | None]], n: int) -> list[tuple[Part, ...]] | None:
-    """Every reading of (text, bounded, line) value tokens as `n` cells, cutting unbounded digit runs; None when
-    there are too many to be useful. Only for fewer tokens than cells or runs that cannot be one number."""
-    options: list[list[tuple[int, tuple[str, ...]]]] = []
-    for text, bounded, _ in tokens:
-        if not splittable(text, bounded):
-            options.append([(1, (text,))])
-            continue
-        opts = []
-        for k in range(1, min(len(text), n) + 1):
-            opts.extend((k, cut) for cut in _cuts(text, k))
-        options.append(opts)
-    out: list[tuple[Part, ...]] = []
+MAX_DIGITS_PER_CELL = 6  # a table 三/四 count has at most six digits here; longer cuts are not readings
 
-    def rec(i: int, left: int, acc: list[Part]) -> bool:
-        if i == len(tokens):
-            if left == 0:
+
+def readings(tokens: list[tuple[str, bool, int | None]], n: int) -> list[tuple[Part, ...]] | None:
+    """Every reading of (text, bounded, line) value tokens as `n` cells, cutting unbounded digit runs into
+    numbers without leading zeros; None when there are more than `MAX_READINGS` (the run says too little).
+    Generated lazily, cell by cell, so a long run costs no more than the readings it has."""
+    units: list[tuple[str, bool, int | None]] = [(t, not splittable(t, b), line) for t, b, line in tokens]
+    total_min = len(units)
+    if total_min > n:
+        return []
+    out: list[tuple[Part, ...]] = []
+    acc: list[Part] = []
+
+    def rec(i: int, pos: int, cells_left: int) -> bool:
+        """Token i, from character pos; False once too many readings were found."""
+        if i == len(units):
+            if cells_left == 0:
                 out.append(tuple(acc))
             return len(out) <= MAX_READINGS
-        remaining_tokens = len(tokens) - i - 1
-        line = tokens[i][2]
-        for k, cut in options[i]:
-            if k > left - remaining_tokens:
-                continue
-            parts = [Part(c, _value(c), line) for c in cut]
-            if not rec(i + 1, left - k, acc + parts):
+        text, whole, line = units[i]
+        tokens_after = len(units) - i - 1
+        if whole:
+            if cells_left - 1 < tokens_after:
+                return True
+            acc.append(Part(text, _value(text), line))
+            ok = rec(i + 1, 0, cells_left - 1)
+            acc.pop()
+            return ok
+        rest = len(text) - pos
+        # at least one cell per remaining token, and at most MAX_DIGITS_PER_CELL digits a cell
+        if cells_left - tokens_after < 1 or rest > (cells_left - tokens_after) * MAX_DIGITS_PER_CELL:
+            return True
+        for length in range(1, min(rest, MAX_DIGITS_PER_CELL) + 1):
+            piece = text[pos:pos + length]
+            if length > 1 and piece[0] == "0":
+                break
+            acc.append(Part(piece, int(piece), line))
+            if pos + length == len(text):
+                ok = rec(i + 1, 0, cells_left - 1)
+            elif cells_left - 1 - tokens_after >= 1:
+                ok = rec(i, pos + length, cells_left - 1)
+            else:
+                ok = True
+            acc.pop()
+            if not ok:
                 return False
         return True
 
-    if not rec(0, n, []):
+    if not rec(0, 0, n):
         return None
     return out
 

@@ -20,8 +20,24 @@ _TOKEN = re.compile(r"(?P<nl>\n)|(?P<sep>[\t|])|(?P<sp>[ \u3000\u00a0]+)"
 _CHROME = re.compile(r"(?<![\d\w])[-—–]\s*\d{1,3}\s*[-—–](?![\d\w])|第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?"
                      r"|共\s*\d{1,3}\s*页|:?-{3,}:?|\*\*|#{1,6}(?=\s|[^\d#])|数据\s*\d{1,2}(?!\d)")
 _NA = {"/", "-", "--", "—", "\\", "x", "X", "*"}
+# Page chrome of CMS pages and their printouts: breadcrumbs, share and print buttons, font-size switches, links.
+_CHROME_WORDS = (r"当前位置\s*:[^\n]{0,60}?(?=[一二三四五六]、|\n|$)|分享到\s*:?|微信|微博|QQ空间|打印本页|关闭窗口|"
+                 r"【\s*字体\s*:[^】]{0,12}】|字号\s*:?\s*大\s*中\s*小|扫一扫在手机打开当前页|相关链接\s*:?|附件下载|"
+                 r"全真版|文字版|文件下载")
+CHROME_RE = re.compile(_CHROME_WORDS)
+_CHROME_LINE = re.compile(rf"^\s*(?:(?:{_CHROME_WORDS}|打印|[>\s])\s*)+$")
+
+
+def strip_chrome(text: str) -> str:
+    """The text with page chrome, footers and markup blanked (same length)."""
+    return CHROME_RE.sub(_blank, _CHROME.sub(_blank, text))
+
+
+def is_chrome(line: str) -> bool:
+    """A line of page chrome only (breadcrumb, share buttons, print links): never part of a table."""
+    return bool(line.strip()) and bool(_CHROME_LINE.match(line))
 _UNIT = re.compile(r"^(万元|元|万|件|项|个)")
-_NUMBERING = re.compile(r"[ \u3000\u00a0\n]*[.、](?=[ \u3000\u00a0]*[\u4e00-\u9fff])")
+_NUMBERING = re.compile(r"[ \u3000\u00a0\n]*[.、](?=[ \u3000\u00a0\n]*[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ def tokenize(text: str, offset: int = 0, first_line: int = 1) -> list[Tok]:
     """Label text, numbers and not-applicable marks of `text`; separators and white space only mark the numbers
     they bound. Numbering glued to a value run (`00000002.其他…`: the last digit is the next row's `2.`) goes to
     the label; a unit after a number stays with it (`7816万元`)."""
-    clean = _CHROME.sub(_blank, text)  # same length: offsets and lines stay right
+    clean = strip_chrome(text)  # same length: offsets and lines stay right
     raw: list[tuple[str, str, int]] = [(m.lastgroup, m.group(0), m.start()) for m in _TOKEN.finditer(clean)]
     out: list[Tok] = []
     line = first_line
@@ -59,6 +75,11 @@ def tokenize(text: str, offset: int = 0, first_line: int = 1) -> list[Tok]:
         next_kind = nxt[0]
         if next_kind == "sp" and i + 2 < n:
             next_kind = raw[i + 2][0]
+        if kind == "text" and s in ("+", "-") and nxt[0] == "num" and prev_kind in ("sep", "nl", "sp"):
+            continue  # the sign of the number that follows (本年增/减: +4, -169)
+        if kind == "num" and i and raw[i - 1][1] in ("+", "-") and (i < 2 or raw[i - 2][0] in ("sep", "nl", "sp")):
+            s = raw[i - 1][1] + s
+            pos -= 1
         if kind == "text":
             if s.strip() in _NA and prev_kind in ("sep", "nl", "sp") and next_kind in ("sep", "nl", "sp"):
                 out.append(Tok("na", s.strip(), offset + pos, line, True))
@@ -105,11 +126,12 @@ def tokenize(text: str, offset: int = 0, first_line: int = 1) -> list[Tok]:
 _CN = "一二三四五六"
 _HEAD = re.compile(r"([一二三四五六])\s*[、.,:]\s*")
 _ALT_HEAD = re.compile(r"\(\s*([一二三四五六])\s*\)\s*|(?<![\d.])([1-6])\s*[.、]\s*(?!\d)")
-_HEAD_TEXT = 26  # a heading's words stand in the characters right after its number
+_HEAD_TEXT = 26
+_TABLE_MARKERS = {2: re.compile(r"第\s*二\s*十\s*条"), 3: re.compile(r"本\s*年\s*新\s*收|申\s*请\s*人\s*情\s*况")}  # a heading's words stand in the characters right after its number
 
 
 def _heading_words(number: int, rest: str) -> bool:
-    rest = re.split(r"\d|。", rest, maxsplit=1)[0]
+    rest = re.split(r"\d|。", re.sub(r"[\s#*]+", "", rest), maxsplit=1)[0]
     _, _, alternatives = schema.SECTIONS[number - 1]
     return any(all(word in rest for word in words) for words in alternatives)
 
@@ -121,24 +143,35 @@ def find_sections(text: str) -> list[tuple[int, int, int]]:
     found: dict[int, tuple[int, int]] = {}
     pos = 0
     for number in range(1, 7):
+        marker = _TABLE_MARKERS.get(number)
+        first = None
         for m in _HEAD.finditer(text, pos):
             if m.group(1) != _CN[number - 1]:
                 continue
-            if _heading_words(number, text[m.end(): m.end() + _HEAD_TEXT]):
-                found[number] = (m.start(), m.end())
-                pos = m.end()
-                break
+            if _heading_words(number, text[m.end(): m.end() + _HEAD_TEXT + 10]):
+                if first is None:
+                    first = m
+                # a section holding a table: the heading its table follows (a cover letter or the prose of
+                # section 一 may have a heading of its own with the same words)
+                if marker is None or marker.search(text, m.end(), m.end() + 1500):
+                    first = m
+                    break
+        if first is not None:
+            found[number] = (first.start(), first.end())
+            pos = first.end()
     for number in range(1, 7):
         if number in found:
             continue
         lo = max((found[k][1] for k in found if k < number), default=0)
         hi = min((found[k][0] for k in found if k > number), default=len(text))
         canonical = schema.SECTIONS[number - 1][1].split("、", 1)[1]
+        marker = _TABLE_MARKERS.get(number)
         for m in _ALT_HEAD.finditer(text, lo, hi):
             digit = m.group(1) or m.group(2)
             if digit not in (_CN[number - 1], str(number)):
                 continue
-            if _heading_words(number, text[m.end(): m.end() + _HEAD_TEXT]):
+            if _heading_words(number, text[m.end(): m.end() + _HEAD_TEXT + 10]) and \
+                    (marker is None or marker.search(text, m.end(), m.end() + 1500)):
                 found[number] = (m.start(), m.end())
                 break
         else:
@@ -159,6 +192,6 @@ def _heading_end(number: int, text: str, at: int) -> int:
     """Past the heading's words: the characters of the canonical heading that follow its number."""
     chars = set(schema.SECTIONS[number - 1][1].split("、", 1)[1])
     end = at
-    while end < len(text) and end - at < 30 and text[end] in chars:
+    while end < len(text) and end - at < 30 and (text[end] in chars or text[end] in " \n#*"):
         end += 1
     return end
