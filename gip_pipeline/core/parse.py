@@ -15,9 +15,9 @@ from functools import lru_cache
 from . import schema
 from .cells import Cell, Token, classify, fit_row, is_footer, parse_number, read_line, split_cells
 from .errors import RejectedInput
-from .labels import best_match, coverage, key
+from .labels import best_match, coverage, key, label_key
 from . import align
-from .tokens import find_sections, is_chrome, strip_chrome
+from .tokens import find_sections, is_chrome, strip_chrome, table_three_starts
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,:]\s*(.+)$")
@@ -114,7 +114,7 @@ def split_sections_anywhere(text: str) -> tuple[list[str], list[Section]]:
 
 _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}$")
 _CRAWL_LABEL = re.compile(r"^标题\s*:\s*")
-_PUBLISHED = re.compile(r"^\s*发布(?:时间|日期)\s*:\s*(20\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_PUBLISHED = re.compile(r"(?:^|(?<=\s))\s*发布(?:时间|日期)\s*:\s*(20\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _TITLE_IN_TEXT = re.compile(r"[\u4e00-\u9fff()]{2,40}?(?:19|20)\d\d\s*年度?\s*政府信息公开(?:工作)?年度报告")
 _DATE_AT_END = re.compile(r"^.*?((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*$")
 
@@ -173,6 +173,13 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
             except ValueError:
                 pass
             break
+    if published is None and head:  # a page's header saved on one line with the text
+        m = _PUBLISHED.search("".join(head[:3])[:400])
+        if m:
+            try:
+                published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
     tail = nonempty[-1][-40:] if nonempty else ""
     for ln in ([] if published else head + nonempty[-6:]) + [_DATE_AT_END.sub(r"\1", tail)]:
         if published:
@@ -505,6 +512,10 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
     if 3 not in by_no or not ("申请人情况" in text or "自然人" in text or "本年新收" in text):
         found = ", ".join(str(s.number) for s in sections) or "none"
         raise NotAReport("not_a_report", f"no table 三 (收到和处理政府信息公开申请情况); sections found: {found}")
+    tables = table_three_starts(text)
+    if len(tables) > 1:
+        raise NotAReport("multiple_reports", f"{len(tables)} complete tables 三 (收到和处理政府信息公开申请情况), at "
+                         f"characters {tables}: a document holding several reports (e.g. two years compared)")
     warnings: list[str] = []
     missing = [n for n in range(1, 7) if n not in by_no]
     if missing:
@@ -557,6 +568,14 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
             more = []
             disclosure, disclosure_format = align.read_disclosure(*_section_text(by_no[2]), more)
             warnings.extend(f"token reader: {w}" for w in more)
+    rows = schema.application_rows(fmt)
+    sec3_key = key("\n".join(sec3.lines))
+    labelled = sum(label_key(schema.ROW_BY_CODE[r].label) in sec3_key for r in rows)
+    if labelled >= len(rows) * 4 // 5 and \
+            all(c.raw is None for c in list(applications.values()) + list(review.values())) and \
+            all(cell.raw is None for _, _, _, cell, _ in disclosure):
+        raise NotAReport("template", f"table 三's rows are there ({labelled} of {len(rows)} labels) but no cell of tables 二, 三, 四 holds a number: a blank template"
+                         + ("" if agency or year else "; no body and no year either"))
     if all(c.value is None and c.raw is None for c in review.values()) and \
             any("no row of values" in w for w in warnings):
         unread["review_litigation"].append("value row")

@@ -282,6 +282,10 @@ REJECT_REASONS: dict[str, str] = {
     "binary": "the bytes are not text (NUL bytes or a known binary signature)",
     "undecodable": "no supported encoding (UTF-8, UTF-16 with BOM, GB18030, Big5) decodes the bytes",
     "not_a_report": "the text is not a government information-disclosure annual report",
+    "template": "a blank national template: the tables' rows are there but no cell holds a number (no report's "
+                "figures to read)",
+    "multiple_reports": "the text holds the tables of several reports (e.g. a printout comparing two years of "
+                        "one body): split it into one file per report",
     "unsupported_format": "a pre-2019 report (统计表 without 申请人情况 columns): no 2019/2021 table to read",
     "unreadable": "the file could not be read (permissions or I/O error)",
     "duplicate": "the same bytes as another input file",

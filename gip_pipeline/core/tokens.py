@@ -195,3 +195,21 @@ def _heading_end(number: int, text: str, at: int) -> int:
     while end < len(text) and end - at < 30 and (text[end] in chars or text[end] in " \n#*"):
         end += 1
     return end
+
+
+def table_three_starts(text: str) -> list[int]:
+    """Where a complete table 三 starts: a section-三 heading followed by its table (本年新收 / 申请人情况),
+    a 结转下年度 row and then a section-四 heading before the next table 三."""
+    starts = []
+    for m in _HEAD.finditer(text):
+        if m.group(1) == "三" and _heading_words(3, text[m.end(): m.end() + _HEAD_TEXT + 10]) \
+                and _TABLE_MARKERS[3].search(text, m.end(), m.end() + 1500):
+            starts.append(m.start())
+    complete = []
+    for i, at in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        body = text[at:end]
+        if "结转下年度" in body and any(m.group(1) == "四" and _heading_words(4, body[m.end(): m.end() + 36])
+                                      for m in _HEAD.finditer(body)):
+            complete.append(at)
+    return complete
