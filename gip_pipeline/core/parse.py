@@ -197,6 +197,7 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
 # ------------------------------------------------------------------------------------------------ table 三
 
 # digits glued between label characters (申请数量2000002二、上年结转): the lines are not the table's rows
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
 _GLUED_INSIDE = re.compile(r"[\u4e00-\u9fff)]\d+[\u4e00-\u9fff(]")
 _BUFFER_CHARS = 160  # labels are at most ~40 characters: older text in the label buffer cannot matter
 
@@ -484,6 +485,12 @@ def _fill(first: dict, second: dict, what: str, warnings: list[str]) -> dict | N
     return out
 
 
+def _labelled_rows(sec: Section, fmt: str) -> int:
+    """How many of table 三's row labels stand in the section (uncached: a section's text is seen once)."""
+    text = _NON_CJK.sub("", "\n".join(sec.lines))
+    return sum(label_key(schema.ROW_BY_CODE[r].label) in text for r in schema.application_rows(fmt))
+
+
 def _section_text(s: Section) -> tuple[str, int]:
     return "\n".join(s.lines), s.start + 1
 
@@ -568,12 +575,9 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
             more = []
             disclosure, disclosure_format = align.read_disclosure(*_section_text(by_no[2]), more)
             warnings.extend(f"token reader: {w}" for w in more)
-    rows = schema.application_rows(fmt)
-    sec3_key = key("\n".join(sec3.lines))
-    labelled = sum(label_key(schema.ROW_BY_CODE[r].label) in sec3_key for r in rows)
-    if labelled >= len(rows) * 4 // 5 and \
-            all(c.raw is None for c in list(applications.values()) + list(review.values())) and \
-            all(cell.raw is None for _, _, _, cell, _ in disclosure):
+    if all(c.raw is None for c in list(applications.values()) + list(review.values())) and \
+            all(cell.raw is None for _, _, _, cell, _ in disclosure) and \
+            (labelled := _labelled_rows(sec3, fmt)) >= len(rows := schema.application_rows(fmt)) * 4 // 5:
         raise NotAReport("template", f"table 三's rows are there ({labelled} of {len(rows)} labels) but no cell of tables 二, 三, 四 holds a number: a blank template"
                          + ("" if agency or year else "; no body and no year either"))
     if all(c.value is None and c.raw is None for c in review.values()) and \

@@ -17,7 +17,7 @@ _TOKEN = re.compile(r"(?P<nl>\n)|(?P<sep>[\t|])|(?P<sp>[ \u3000\u00a0]+)"
                     r"|(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<text>[^\d\n\t| \u3000\u00a0]+)")
 # Page chrome and markup inside a table: footers (- 4 -, 第 3 页 共 6 页), markdown rules, placeholder headers
 # written by converters (数据1 … 数据6).
-_CHROME = re.compile(r"(?<![\d\w])[-—–]\s*\d{1,3}\s*[-—–](?![\d\w])|第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?"
+_CHROME = re.compile(r"[-—–][ \u3000]+\d{1,3}[ \u3000]+[-—–]|(?<![\d\w])[-—–]\s*\d{1,3}\s*[-—–](?![\d\w])|第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?"
                      r"|共\s*\d{1,3}\s*页|:?-{3,}:?|\*\*|#{1,6}(?=\s|[^\d#])|数据\s*\d{1,2}(?!\d)")
 _NA = {"/", "-", "--", "—", "\\", "x", "X", "*"}
 # Page chrome of CMS pages and their printouts: breadcrumbs, share and print buttons, font-size switches, links.
