@@ -507,8 +507,9 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
     preamble, sections = split_sections(lines)
     anywhere = False
     numbers = {s.number for s in sections}
-    glued = 3 in numbers and _GLUED_INSIDE.search(strip_chrome(
-        "\n".join(ln for _, ln in next(s for s in sections if s.number == 3).numbered())))
+    sec3_text = "\n".join(ln for _, ln in next(s for s in sections if s.number == 3).numbered()) \
+        if 3 in numbers else ""
+    glued = _GLUED_INSIDE.search(sec3_text) and _GLUED_INSIDE.search(strip_chrome(sec3_text))
     if not {2, 3, 4} <= numbers or glued:  # not a text whose lines are the table's rows
         pre2, sec2 = split_sections_anywhere(text)
         if 3 in {s.number for s in sec2} and (glued or len(sec2) > len(sections)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import schema
 
@@ -33,6 +34,7 @@ def strip_chrome(text: str) -> str:
     return CHROME_RE.sub(_blank, _CHROME.sub(_blank, text))
 
 
+@lru_cache(maxsize=1 << 15)
 def is_chrome(line: str) -> bool:
     """A line of page chrome only (breadcrumb, share buttons, print links): never part of a table."""
     return bool(line.strip()) and bool(_CHROME_LINE.match(line))
@@ -200,6 +202,8 @@ def _heading_end(number: int, text: str, at: int) -> int:
 def table_three_starts(text: str) -> list[int]:
     """Where a complete table 三 starts: a section-三 heading followed by its table (本年新收 / 申请人情况),
     a 结转下年度 row and then a section-四 heading before the next table 三."""
+    if text.count("结转下年度") < 2:  # one table 三 at most: the common case, decided at once
+        return []
     starts = []
     for m in _HEAD.finditer(text):
         if m.group(1) == "三" and _heading_words(3, text[m.end(): m.end() + _HEAD_TEXT + 10]) \
