@@ -281,8 +281,7 @@ def fit_row(tokens: list[Token], n: int, identities: list[RowIdentity], what: st
             solved = _solve(vec, identities)
             if solved is not None and holds(solved, identities):
                 solutions.setdefault(tuple(solved), [
-                    # the lost cell stays null: identities only place the numbers the text holds
-                    Cell(None if s is None else solved[i], None if s is None else tokens[s].text, True,
+                    Cell(solved[i], None if s is None else tokens[s].text, True,
                          line if s is None else tokens[s].line) for i, s in enumerate(slots)])
     if len(solutions) == 1:
         (vec, cells), = solutions.items()
