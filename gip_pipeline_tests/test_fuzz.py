@@ -48,7 +48,7 @@ def read(data: bytes):
         try:
             return norm.text, parse_report(norm.text)
         except NotAReport as exc:
-            assert exc.reason in ("not_a_report", "unsupported_format")
+            assert exc.reason in ("not_a_report", "unsupported_format", "template", "multiple_reports")
             return norm.text, None
 
 

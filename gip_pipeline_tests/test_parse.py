@@ -150,3 +150,51 @@ def test_label_variants_and_typos_map_to_their_own_rows():
     for i, row in enumerate(rows.values(), 1):
         assert [cells[(row, c)].value for c in schema.APPLICANT_CODES] == [i] * 6 + [6 * i], (row, warnings)
     assert warnings == []
+
+
+def _seed_text(prefix: str) -> str:
+    return normalize(next(SEEDS.glob(f"{prefix}_*.txt")).read_bytes()).text
+
+
+def test_blank_template_is_rejected_as_template():
+    """The national template with every cell empty, no body and no year: not a report."""
+    import re
+
+    text = _seed_text("001")
+    i = text.find("二、主动公开")
+    blank = "XX单位XXXX年度政府信息公开工作年度报告\n" + re.sub(r"\d+", "", text[i:])
+    with pytest.raises(NotAReport) as exc:
+        parse_report(blank)
+    assert exc.value.reason == "template" and exc.value.reason in schema.REJECT_REASONS
+    assert "no cell" in str(exc.value)
+    # table 三 blank but table 四 filled in: a (damaged) report, not a template
+    j = text.find("四、政府信息公开行政复议")
+    partly = "XX单位2022年度政府信息公开工作年度报告\n" + re.sub(r"\d+", "", text[i:j]) + text[j:]
+    report = parse_report(partly)
+    assert any(c.value is not None for c in report.review.values())
+
+
+def test_two_reports_in_one_document_are_rejected():
+    """A printout holding the tables of two reports (two years of one body, or two bodies) is not one report,
+    whatever the layout (lines, or a crawler's one line)."""
+    for text in (_seed_text("001") + "\n" + _seed_text("002"),
+                 (_seed_text("002") + _seed_text("002")).replace("\n", "")):
+        with pytest.raises(NotAReport) as exc:
+            parse_report(text)
+        assert exc.value.reason == "multiple_reports" and exc.value.reason in schema.REJECT_REASONS
+        assert "2 complete tables" in str(exc.value)
+
+
+def test_sections_are_found_wherever_their_headings_stand():
+    """Headings inside a line, behind markdown or bold, or numbered (三) — the token reader finds them."""
+    text = _seed_text("002")
+    one_line = text.replace("\n", "")
+    report = parse_report(one_line)
+    assert [s.number for s in report.sections] == [1, 2, 3, 4, 5, 6]
+    exp = expected_for(next(SEEDS.glob("002_*.txt")))
+    got = {k: c.value for k, c in report.applications.items()}
+    assert application_mismatches(exp, {k: v for k, v in got.items() if v is not None}) == [
+        m for m in application_mismatches(exp, got) if "got None" not in m]  # what is read is right
+    assert sum(v is not None for v in got.values()) >= 0.9 * len(got)
+    md = text.replace("\n三、", "\n## **三、").replace("\n四、政府", "\n### 四、政府")
+    assert [s.number for s in parse_report(md).sections] == [1, 2, 3, 4, 5, 6]

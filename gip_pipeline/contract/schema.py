@@ -157,6 +157,16 @@ DISCLOSURE_METRICS: tuple[MetricDef, ...] = (
 )
 METRIC_BY_CODE = {m.code: m for m in DISCLOSURE_METRICS}
 
+# The columns of each 第二十条 item, in order, per table 二 format (the national templates).
+ITEM_METRICS: dict[str, dict[str, tuple[str, ...]]] = {
+    "2021": {"20.1": ("issued", "repealed", "in_force"), "20.5": ("decisions",), "20.6": ("decisions",),
+             "20.8": ("fee_amount_10k_yuan",)},
+    "2019": {"20.1": ("newly_made", "newly_published", "total_published"),
+             "20.5": ("previous_year_items", "change", "decisions"),
+             "20.6": ("previous_year_items", "change", "decisions"), "20.8": ("previous_year_items", "change"),
+             "20.9": ("procurement_items", "procurement_amount")},
+}
+
 # Which categories each 第二十条 item holds, and the label texts that name them in real tables.
 ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
     "20.1": ("rules", "normative_documents"),
@@ -272,6 +282,10 @@ REJECT_REASONS: dict[str, str] = {
     "binary": "the bytes are not text (NUL bytes or a known binary signature)",
     "undecodable": "no supported encoding (UTF-8, UTF-16 with BOM, GB18030, Big5) decodes the bytes",
     "not_a_report": "the text is not a government information-disclosure annual report",
+    "template": "a blank national template: the tables' rows are there but no cell holds a number (no report's "
+                "figures to read)",
+    "multiple_reports": "the text holds the tables of several reports (e.g. a printout comparing two years of "
+                        "one body): split it into one file per report",
     "unsupported_format": "a pre-2019 report (统计表 without 申请人情况 columns): no 2019/2021 table to read",
     "unreadable": "the file could not be read (permissions or I/O error)",
     "duplicate": "the same bytes as another input file",

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gip_pipeline.contract import schema
-from gip_pipeline.parse.cells import Cell, Token, classify, fit_row, is_footer, parse_number, read_line, split_cells
 from gip_pipeline.contract.errors import RejectedInput
-from gip_pipeline.parse.labels import best_match, coverage, key
+from gip_pipeline.parse import align
+from gip_pipeline.parse.cells import Cell, Token, classify, fit_row, is_footer, parse_number, read_line, split_cells
+from gip_pipeline.parse.labels import best_match, coverage, key, label_key
+from gip_pipeline.parse.tokens import find_sections, is_chrome, strip_chrome, table_three_starts
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,:]\s*(.+)$")
@@ -40,7 +42,7 @@ class Section:
 
     def numbered(self):
         """(1-based line number in the normalized text, line), page footers left out."""
-        return [(self.start + i + 1, ln) for i, ln in enumerate(self.lines) if not is_footer(ln)]
+        return [(self.start + i + 1, ln) for i, ln in enumerate(self.lines) if not is_footer(ln) and not is_chrome(ln)]
 
     @property
     def text(self) -> str:
@@ -78,7 +80,7 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     pos = 0
     for number in range(1, 7):
         for i in range(pos, len(lines)):
-            line = lines[i].strip()
+            line = lines[i].strip().lstrip("#* ").rstrip("* ")
             if "\t" in line or "|" in line or len(line) > 50:
                 continue
             m = _HEADING.match(line)
@@ -94,9 +96,27 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     return preamble, sections
 
 
+def split_sections_anywhere(text: str) -> tuple[list[str], list[Section]]:
+    """The preamble and the sections found by their headings wherever they stand (`tokens.find_sections`): a
+    heading inside a line starts its section there, the rest of that line is the section's first line."""
+    found = find_sections(text)
+    sections = []
+    for j, (number, start, body) in enumerate(found):
+        end = found[j + 1][1] if j + 1 < len(found) else len(text)
+        first = text.count("\n", 0, body)
+        heading = re.sub(r"[#*\s]+", "", text[start:body]) or schema.SECTIONS[number - 1][1]
+        sections.append(Section(number, heading, text[body:end].split("\n"), first))
+    preamble = text[: found[0][1]].split("\n") if found else text.split("\n")
+    return preamble, sections
+
+
 # ------------------------------------------------------------------------------------------------ metadata
 
 _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}$")
+_CRAWL_LABEL = re.compile(r"^标题\s*:\s*")
+_PUBLISHED = re.compile(r"(?:^|(?<=\s))\s*发布(?:时间|日期)\s*:\s*(20\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_TITLE_IN_TEXT = re.compile(r"[\u4e00-\u9fff()]{2,40}?(?:19|20)\d\d\s*年度?\s*政府信息公开(?:工作)?年度报告")
+_DATE_AT_END = re.compile(r"^.*?((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*$")
 
 
 def _agency_from_title(title: str, year_match: re.Match | None) -> str | None:
@@ -104,7 +124,7 @@ def _agency_from_title(title: str, year_match: re.Match | None) -> str | None:
         return re.sub(r"\s+", "", title).split("政府信息公开")[0] or None
     before = re.sub(r"\s+", "", title[: year_match.start()])
     if before:
-        return re.sub(r"(关于)$", "", before) or None
+        return re.sub(r"(关于报送|关于印发|关于)$", "", before) or None
     after = re.sub(r"\s+", "", title[year_match.end():])  # "2022年度XX局政府信息公开工作年度报告"
     return re.sub(r"^度", "", after).split("政府信息公开")[0] or None
 
@@ -123,8 +143,12 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
     """
     nonempty = [ln.strip() for ln in lines if ln.strip() and not is_footer(ln)]
     head = [ln.strip() for ln in preamble if ln.strip() and not is_footer(ln)][:8] or nonempty[:5]
+    head = [_CRAWL_LABEL.sub("", ln) for ln in head]
     idx = next((i for i, ln in enumerate(head) if _is_title(ln)), None)
     title = head[idx] if idx is not None else None
+    if title is None:  # the title inside a longer line (a page saved as one line)
+        m = _TITLE_IN_TEXT.search("".join(nonempty[:3])[:400])
+        title = m.group(0) if m else None
     agency = year = year_source = None
     if title:
         m = _YEAR.search(title)
@@ -141,7 +165,25 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
     if year is None and fallback_year is not None:
         year, year_source = fallback_year, "folder"
     published = None
-    for ln in head + nonempty[-6:]:
+    for ln in head[:12]:  # a page's own 发布时间 line
+        m = _PUBLISHED.match(ln)
+        if m:
+            try:
+                published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
+            break
+    if published is None and head:  # a page's header saved on one line with the text
+        m = _PUBLISHED.search("".join(head[:3])[:400])
+        if m:
+            try:
+                published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
+    tail = nonempty[-1][-40:] if nonempty else ""
+    for ln in ([] if published else head + nonempty[-6:]) + [_DATE_AT_END.sub(r"\1", tail)]:
+        if published:
+            break
         m = _DATE_LINE.match(ln)
         if m:
             try:
@@ -154,6 +196,9 @@ def read_metadata(lines: list[str], preamble: list[str], fallback_year: int | No
 
 # ------------------------------------------------------------------------------------------------ table 三
 
+# digits glued between label characters (申请数量2000002二、上年结转): the lines are not the table's rows
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
+_GLUED_INSIDE = re.compile(r"[\u4e00-\u9fff)]\d+[\u4e00-\u9fff(]")
 _BUFFER_CHARS = 160  # labels are at most ~40 characters: older text in the label buffer cannot matter
 
 
@@ -424,16 +469,61 @@ def looks_pre_2019(text: str) -> bool:
     return any(w in text for w in ("指标名称", "计量单位", "历年累计")) and "申请人情况" not in text
 
 
+def _fill(first: dict, second: dict, what: str, warnings: list[str]) -> dict | None:
+    """The line reader's cells, the ones it left null taken from the token reader — only when the two readers
+    agree on every cell both read (else the token reader's alignment is not trusted: None)."""
+    for k, cell in first.items():
+        other = second.get(k)
+        if cell.value is not None and other is not None and other.value is not None and other.value != cell.value:
+            warnings.append(f"{what}: the token reader read {'.'.join(k)} as {other.value}, the line reader as "
+                            f"{cell.value}: the token reader's reading is not used")
+            return None
+    out = dict(first)
+    for k, cell in first.items():
+        if cell.value is None and second.get(k) is not None and second[k].value is not None:
+            out[k] = second[k]
+    return out
+
+
+def _labelled_rows(sec: Section, fmt: str) -> int:
+    """How many of table 三's row labels stand in the section (uncached: a section's text is seen once)."""
+    text = _NON_CJK.sub("", "\n".join(sec.lines))
+    return sum(label_key(schema.ROW_BY_CODE[r].label) in text for r in schema.application_rows(fmt))
+
+
+def _section_text(s: Section) -> tuple[str, int]:
+    return "\n".join(s.lines), s.start + 1
+
+
 def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
-    """Parse a normalized report. Raises NotAReport when the text is not a 2019/2021-format report."""
+    """Parse a normalized report. Raises NotAReport when the text is not a 2019/2021-format report.
+
+    Two readers: the line reader (rows read line by line, for text whose lines are table rows) and the token
+    reader (`align`: the national template aligned to the token stream, whatever the layout). Sections are found
+    at line starts, else wherever their headings stand. The token reader reads the tables when the sections were
+    not at line starts, and fills the cells the line reader left null; where both read a cell they must agree.
+    """
     lines = text.split("\n")
     preamble, sections = split_sections(lines)
+    anywhere = False
+    numbers = {s.number for s in sections}
+    sec3_text = "\n".join(ln for _, ln in next(s for s in sections if s.number == 3).numbered()) \
+        if 3 in numbers else ""
+    glued = _GLUED_INSIDE.search(sec3_text) and _GLUED_INSIDE.search(strip_chrome(sec3_text))
+    if not {2, 3, 4} <= numbers or glued:  # not a text whose lines are the table's rows
+        pre2, sec2 = split_sections_anywhere(text)
+        if 3 in {s.number for s in sec2} and (glued or len(sec2) > len(sections)):
+            preamble, sections, anywhere = pre2, sec2, True
     if looks_pre_2019(text):
         raise NotAReport("unsupported_format", "statistics table without 申请人情况 columns (pre-2019 format)")
     by_no = {s.number: s for s in sections}
     if 3 not in by_no or not ("申请人情况" in text or "自然人" in text or "本年新收" in text):
         found = ", ".join(str(s.number) for s in sections) or "none"
         raise NotAReport("not_a_report", f"no table 三 (收到和处理政府信息公开申请情况); sections found: {found}")
+    tables = table_three_starts(text)
+    if len(tables) > 1:
+        raise NotAReport("multiple_reports", f"{len(tables)} complete tables 三 (收到和处理政府信息公开申请情况), at "
+                         f"characters {tables}: a document holding several reports (e.g. two years compared)")
     warnings: list[str] = []
     missing = [n for n in range(1, 7) if n not in by_no]
     if missing:
@@ -447,11 +537,52 @@ def parse_report(text: str, fallback_year: int | None = None) -> ParsedReport:
         warnings.append("report year not stated")
     sec3 = by_no[3]
     fmt = detect_format("\n".join(sec3.lines))
-    applications = parse_applications(sec3.numbered(), fmt, warnings, unread["applications"])
-    review = parse_review(by_no[4].numbered() if 4 in by_no else [], warnings)
+    if anywhere:
+        applications = align.read_applications(*_section_text(sec3), fmt, warnings, unread["applications"])
+        if 4 in by_no:
+            review = align.read_review(*_section_text(by_no[4]), warnings)
+        else:
+            review = {c: Cell(None, None) for c in schema.REVIEW_CELLS}
+            warnings.append("review_litigation: no row of values found; all 15 cells null")
+        disclosure, disclosure_format = (align.read_disclosure(*_section_text(by_no[2]), warnings)
+                                         if 2 in by_no else ([], None))
+    else:
+        applications = parse_applications(sec3.numbered(), fmt, warnings, unread["applications"])
+        if any(c.value is None for c in applications.values()):  # the token reader may read what is left
+            more: list[str] = []
+            token_unread: list[str] = []
+            second = align.read_applications(*_section_text(sec3), fmt, more, token_unread)
+            if _fill(applications, second, "applications", []) is not None:
+                # aligned alike: solve the rows left null against the cells read line by line
+                more, token_unread = [], []
+                second = align.read_applications(*_section_text(sec3), fmt, more, token_unread, applications)
+            merged = _fill(applications, second, "applications", warnings)
+            if merged is not None and merged != applications:
+                rows = sorted({r for (r, c), cell in applications.items() if merged[(r, c)] is not cell})
+                warnings.append(f"token reader: cells of rows {rows} read from the token stream")
+                warnings.extend(f"token reader: {w}" for w in more if any(r in w for r in rows))
+                applications = merged
+                unread["applications"] = [r for r in unread["applications"] if r in token_unread]
+        review = parse_review(by_no[4].numbered() if 4 in by_no else [], warnings)
+        if 4 in by_no and any(c.value is None for c in review.values()):
+            more = []
+            merged = _fill(review, align.read_review(*_section_text(by_no[4]), more), "review_litigation",
+                           warnings)
+            if merged is not None and merged != review:
+                warnings.extend(f"token reader: {w}" for w in more)
+                review = merged
+        disclosure, disclosure_format = parse_disclosure(by_no[2].numbered() if 2 in by_no else [], warnings)
+        if not disclosure and 2 in by_no:
+            more = []
+            disclosure, disclosure_format = align.read_disclosure(*_section_text(by_no[2]), more)
+            warnings.extend(f"token reader: {w}" for w in more)
+    if all(c.raw is None for c in list(applications.values()) + list(review.values())) and \
+            all(cell.raw is None for _, _, _, cell, _ in disclosure) and \
+            (labelled := _labelled_rows(sec3, fmt)) >= len(rows := schema.application_rows(fmt)) * 4 // 5:
+        raise NotAReport("template", f"table 三's rows are there ({labelled} of {len(rows)} labels) but no cell of tables 二, 三, 四 holds a number: a blank template"
+                         + ("" if agency or year else "; no body and no year either"))
     if all(c.value is None and c.raw is None for c in review.values()) and \
             any("no row of values" in w for w in warnings):
         unread["review_litigation"].append("value row")
-    disclosure, disclosure_format = parse_disclosure(by_no[2].numbered() if 2 in by_no else [], warnings)
     return ParsedReport(title, agency, year, published, fmt, disclosure_format, sections, applications, review,
                         disclosure, warnings, year_source, unread)
