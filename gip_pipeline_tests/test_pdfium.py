@@ -222,14 +222,20 @@ def test_subpaths_are_classified_as_pdfminer_does():
 # ------------------------------------------------------------------------------------------------ fallback
 
 
-def test_lost_characters_fall_back():
-    """The renderer's own PDFs (one-character strings in a font with no glyph here): PDFium would drop the
-    vertical label, so pdfplumber reads them — every cell still exact, blanks null."""
+def test_unmeasurable_characters_fall_back():
+    """The renderer's own PDFs (one-character strings in reportlab's STSong-Light, not embedded): where the machine
+    has no CJK font, PDFium cannot measure those characters and would drop the vertical label, so pdfplumber reads
+    the file; where it has one (CI installs fonts-wqy-zenhei), PDFium reads it. Either way every cell is exact and
+    the blanks stay null, and `converter` names the reader that read it."""
     truth, data = _render(1284, ("2021", "2021"), 3, True, measurable=False)
-    with pytest.raises(pdfium.Unsupported, match="cannot measure"):
+    try:
         pdfium.convert(data)
+        reader = pdfium
+    except pdfium.Unsupported as exc:
+        assert "cannot measure" in str(exc)
+        reader = pdf
     conv = _fresh(data, "r.pdf")
-    assert conv.converter == pdf.version() and conv.converter.startswith("pdfplumber 0.11.10")
+    assert conv.converter == reader.version()
     got = cells(conv.text)
     expected = _truth_cells(truth)
     assert {k: got.get(k) for k in expected} == expected

@@ -95,3 +95,20 @@ def table_lines(rows: list[list[str | None]]) -> list[str]:
         else:
             out.append("\t".join(cells))
     return out
+
+
+def reading_order(blocks: list[tuple]) -> list[str]:
+    """A PDF page's blocks — `(top, order, lines)` for a table's grid lines, `(top, -1, [line], size)` for a text
+    line — in reading order, as lines; consecutive text lines in one large font (a title wrapped over lines, `size`
+    set) joined into one. The same for both PDF readers, so both give the same text."""
+    blocks.sort(key=lambda b: (round(b[0], 1), b[1]))
+    out: list[str] = []
+    prev_size = None
+    for block in blocks:
+        size = block[3] if block[1] == -1 and len(block) > 3 else None
+        if size is not None and prev_size is not None and abs(size - prev_size) < 0.5:
+            out[-1] = join_pieces([out[-1], block[2][0]])  # a title wrapped over lines in a large font: one line
+        else:
+            out.extend(block[2])
+        prev_size = size
+    return out

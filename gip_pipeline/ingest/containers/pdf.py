@@ -22,7 +22,7 @@ from functools import lru_cache
 from gip_pipeline.parse.cells import is_footer
 from gip_pipeline.ingest.normalize import DecodeError
 from gip_pipeline.ingest.containers import limits
-from gip_pipeline.ingest.containers.grid import join_pieces, table_lines
+from gip_pipeline.ingest.containers.grid import reading_order, table_lines
 
 _MARGIN = 0.1  # share of the page height at the top and bottom where footers and headers are looked for
 
@@ -133,14 +133,4 @@ def _page_lines(page) -> list[str]:
             continue
         size = max(c["size"] for c in line["chars"])
         blocks.append((line["top"], -1, [text], size if size >= 1.2 * body else None))
-    blocks.sort(key=lambda b: (round(b[0], 1), b[1]))
-    out: list[str] = []
-    prev_size = None
-    for block in blocks:
-        size = block[3] if block[1] == -1 and len(block) > 3 else None
-        if size is not None and prev_size is not None and abs(size - prev_size) < 0.5:
-            out[-1] = join_pieces([out[-1], block[2][0]])  # a title wrapped over lines in a large font: one line
-        else:
-            out.extend(block[2])
-        prev_size = size
-    return out
+    return reading_order(blocks)

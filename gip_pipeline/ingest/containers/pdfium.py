@@ -34,7 +34,7 @@ from operator import itemgetter
 
 from gip_pipeline.contract.errors import DecodeError
 from gip_pipeline.ingest.containers import limits
-from gip_pipeline.ingest.containers.grid import join_pieces, table_lines
+from gip_pipeline.ingest.containers.grid import reading_order, table_lines
 from gip_pipeline.parse.cells import is_footer
 
 _MARGIN = 0.1  # share of the page height at the top and bottom where footers and headers are looked for
@@ -492,17 +492,7 @@ def _page_lines(chars: list[tuple], edges: list[dict], height: float) -> list[st
             continue
         size = max(c[5] for w in words for c in w)
         blocks.append((top, -1, [text], size if size >= 1.2 * body else None))
-    blocks.sort(key=lambda b: (round(b[0], 1), b[1]))
-    out: list[str] = []
-    prev_size = None
-    for block in blocks:
-        size = block[3] if block[1] == -1 else None
-        if size is not None and prev_size is not None and abs(size - prev_size) < 0.5:
-            out[-1] = join_pieces([out[-1], block[2][0]])  # a title wrapped over lines in a large font: one line
-        else:
-            out.extend(block[2])
-        prev_size = size
-    return out
+    return reading_order(blocks)
 
 
 def convert(data: bytes) -> tuple[str, dict]:
