@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gip_pipeline.ingest.containers import _CACHE, normalize_file, pdf, pdfium, to_text
+from gip_pipeline.ingest.containers import _CACHE, normalize_file, pdf, pdfium
 from gip_pipeline.ingest.containers.grid import BLANK
 from gip_pipeline.contract import schema
 from gip_pipeline.ingest.normalize import DecodeError, normalize
@@ -25,8 +25,8 @@ from gip_pipeline.parse.report import parse_report
 from gip_pipeline_tests import renderer as R
 from gip_pipeline_tests.conftest import FIXTURES
 from gip_pipeline_tests.expectations import application_mismatches, disclosure_mismatches, review_mismatches
+from gip_pipeline_tests.test_containers import CORPUS_PDFS, _fresh
 
-CORPUS_PDFS = sorted((FIXTURES / "corpus").glob("*.pdf"))
 FORMATS = [("2021", "2021"), ("2019", "2019"), ("2019", "2021")]
 
 
@@ -77,11 +77,6 @@ def _truth_cells(truth: R.Truth) -> dict:
     out.update({("review",) + k: (None if k in truth.blank_cells else v) for k, v in truth.review.items()})
     out.update({("disclosure",) + k: v for k, v in truth.disclosure.items()})
     return out
-
-
-def _fresh(data: bytes, name: str):
-    _CACHE.clear()
-    return to_text(data, name)
 
 
 # ------------------------------------------------------------------------------------------------ real PDFs
